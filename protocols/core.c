@@ -1,0 +1,635 @@
+/*
+ * core.c - the protocol-independent part of the shared library: output
+ * buffers, value names, options, garbage, request/response pairing and
+ * the checksum algorithms.
+ */
+#include "cs_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef CHARGESHARK_VERSION
+#error "CHARGESHARK_VERSION must be defined by the build"
+#endif
+
+const char *cs_version(void) { return CHARGESHARK_VERSION; }
+
+/* ---- value names ----------------------------------------------------- */
+
+const char *cs_vs_find(const cs_vs *vs, uint32_t v)
+{
+    if (!vs)
+        return NULL;
+    for (; vs->name; vs++)
+        if (vs->value == v)
+            return vs->name;
+    return NULL;
+}
+
+const char *cs_vs_name(const cs_vs *vs, uint32_t v, const char *fallback)
+{
+    const char *n = cs_vs_find(vs, v);
+    return n ? n : fallback;
+}
+
+const cs_vs cs_dir_vals[] = {
+    {CS_DIR_UNKNOWN, "Unknown"},
+    {CS_DIR_TO_SERVER, "Device to server"},
+    {CS_DIR_TO_DEVICE, "Server to device"},
+    {CS_DIR_PEER, "Device to device"},
+    {0, NULL},
+};
+
+const char *cs_dir_key(cs_dir d)
+{
+    switch (d) {
+    case CS_DIR_TO_SERVER: return "to_server";
+    case CS_DIR_TO_DEVICE: return "to_device";
+    case CS_DIR_PEER: return "peer";
+    default: return "unknown";
+    }
+}
+
+const cs_vs cs_dir_source_vals[] = {
+    {CS_DS_NONE, "undetermined"},
+    {CS_DS_SHAPE, "inferred from the payload shape"},
+    {CS_DS_TRANSPORT, "from the TCP handshake"},
+    {CS_DS_LEARNED, "learned from this endpoint's earlier messages"},
+    {CS_DS_OVERRIDE, "decided on the first pass"},
+    {CS_DS_DECLARED, "declared in the message"},
+    {CS_DS_PORTS, "guessed: the lower port is the server's"},
+    {0, NULL},
+};
+
+const cs_vs cs_cksum_vals[] = {
+    {CS_CK_BAD, "Bad"},
+    {CS_CK_GOOD, "Good"},
+    {CS_CK_UNVERIFIED, "Unverified"},
+    {CS_CK_ABSENT, "Not present"},
+    {0, NULL},
+};
+
+const char *cs_cksum_key(cs_cksum c)
+{
+    switch (c) {
+    case CS_CK_GOOD: return "good";
+    case CS_CK_BAD: return "bad";
+    case CS_CK_UNVERIFIED: return "unverified";
+    case CS_CK_ABSENT: return "absent";
+    default: return "none";
+    }
+}
+
+const cs_vs cs_severity_vals[] = {
+    {CS_SEV_NOTE, "Note"},
+    {CS_SEV_WARN, "Warning"},
+    {CS_SEV_ERROR, "Error"},
+    {0, NULL},
+};
+
+const char *cs_severity_key(cs_severity s)
+{
+    switch (s) {
+    case CS_SEV_ERROR: return "error";
+    case CS_SEV_WARN: return "warning";
+    default: return "note";
+    }
+}
+
+/* ---- the output buffer ------------------------------------------------ */
+
+void cs_out_init(cs_out *o, uint32_t want)
+{
+    memset(o, 0, sizeof *o);
+    o->want = want;
+    cs_out_reset(o);
+}
+
+void cs_out_reset(cs_out *o)
+{
+    o->n_items = o->n_viols = 0;
+    o->n_items_stateless = o->n_viols_stateless = 0;
+    o->arena_len = 1; /* offset 0 means "no string" */
+    if (o->arena)
+        o->arena[0] = '\0';
+    o->cmd = -1;
+    o->cmd_name = NULL;
+    o->dir = CS_DIR_UNKNOWN;
+    o->dir_source = CS_DS_NONE;
+    o->cksum = CS_CK_NONE;
+    o->garbage = false;
+    o->result = -1;
+    o->result_name = NULL;
+    o->info[0] = '\0';
+    o->info_len = 0;
+    o->derived_len = 0;
+    o->derived_name = NULL;
+    o->pending = false;
+    o->req_frame = 0;
+    o->req_ts_ns = 0;
+    o->req_tag = 0;
+    o->n_facts = 0;
+    o->depth = 0;
+    o->oom = false;
+}
+
+void cs_out_free(cs_out *o)
+{
+    free(o->items);
+    free(o->viols);
+    free(o->arena);
+    free(o->derived);
+    memset(o, 0, sizeof *o);
+}
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t n = *cap ? *cap : 16;
+    while (n < need) {
+        if (n > UINT32_MAX / 2)
+            return false;
+        n *= 2;
+    }
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static uint32_t arena_reserve(cs_out *o, size_t n)
+{
+    if (n > UINT32_MAX / 4 || !grow((void **)&o->arena, &o->arena_cap, o->arena_len + (uint32_t)n + 1, 1)) {
+        o->oom = true;
+        return 0;
+    }
+    if (o->arena_len == 1)
+        o->arena[0] = '\0';
+    uint32_t off = o->arena_len;
+    o->arena_len += (uint32_t)n + 1;
+    return off;
+}
+
+uint32_t cs_arena_printable(cs_out *o, const char *s, size_t n)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        need += (c >= 0x20 && c < 0x7F && c != '\\') ? 1 : 4;
+    }
+    uint32_t off = arena_reserve(o, need);
+    if (!off)
+        return 0;
+    char *d = o->arena + off;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7F && c != '\\')
+            *d++ = (char)c;
+        else {
+            static const char hx[] = "0123456789abcdef";
+            *d++ = '\\';
+            *d++ = 'x';
+            *d++ = hx[c >> 4];
+            *d++ = hx[c & 15];
+        }
+    }
+    *d = '\0';
+    return off;
+}
+
+uint32_t cs_arena_vprintf(cs_out *o, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return 0;
+    uint32_t off = arena_reserve(o, (size_t)n);
+    if (!off)
+        return 0;
+    vsnprintf(o->arena + off, (size_t)n + 1, fmt, ap);
+    return off;
+}
+
+uint32_t cs_arena_printf(cs_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    uint32_t off = cs_arena_vprintf(o, fmt, ap);
+    va_end(ap);
+    return off;
+}
+
+int cs_item_add(cs_out *o, int field, uint32_t off, uint32_t len, uint64_t u)
+{
+    if (!(o->want & CS_WANT_ITEMS) || field < 0)
+        return -1;
+    if (!grow((void **)&o->items, &o->cap_items, o->n_items + 1, sizeof(cs_item))) {
+        o->oom = true;
+        return -1;
+    }
+    cs_item *it = &o->items[o->n_items];
+    memset(it, 0, sizeof *it);
+    it->field = (uint16_t)field;
+    it->depth = o->depth;
+    it->offset = off;
+    it->length = len;
+    it->v.u = u;
+    return (int)o->n_items++;
+}
+
+int cs_item_str(cs_out *o, int field, uint32_t off, uint32_t len, const char *s, size_t n)
+{
+    int idx = cs_item_add(o, field, off, len, 0);
+    if (idx >= 0)
+        o->items[idx].str = cs_arena_printable(o, s, n);
+    return idx;
+}
+
+int cs_item_strf(cs_out *o, int field, uint32_t off, uint32_t len, const char *fmt, ...)
+{
+    int idx = cs_item_add(o, field, off, len, 0);
+    if (idx >= 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        o->items[idx].str = cs_arena_vprintf(o, fmt, ap);
+        va_end(ap);
+    }
+    return idx;
+}
+
+void cs_item_text(cs_out *o, int idx, const char *fmt, ...)
+{
+    if (idx < 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    o->items[idx].str = cs_arena_vprintf(o, fmt, ap);
+    va_end(ap);
+}
+
+int cs_item_cksum(cs_out *o, int field, uint32_t off, uint32_t len, uint32_t stored,
+                  uint32_t computed, cs_cksum status, bool le)
+{
+    o->cksum = (uint8_t)status;
+    int idx = cs_item_add(o, field, off, len, stored);
+    if (idx >= 0) {
+        o->items[idx].aux = computed;
+        o->items[idx].status = (uint8_t)status;
+        if (le)
+            o->items[idx].flags |= CS_IF_LE;
+    }
+    return idx;
+}
+
+static cs_viol *viol_new(cs_out *o, int code)
+{
+    if (code < 0)
+        return NULL;
+    if (!grow((void **)&o->viols, &o->cap_viols, o->n_viols + 1, sizeof(cs_viol))) {
+        o->oom = true;
+        return NULL;
+    }
+    cs_viol *v = &o->viols[o->n_viols++];
+    memset(v, 0, sizeof *v);
+    v->code = (uint16_t)code;
+    v->item = -1;
+    return v;
+}
+
+int cs_viol_add(cs_out *o, int code, int item, uint32_t off, uint32_t len, const char *fmt, ...)
+{
+    cs_viol *v = viol_new(o, code);
+    if (!v)
+        return -1;
+    v->item = item;
+    v->offset = off;
+    v->length = len;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        v->msg = cs_arena_vprintf(o, fmt, ap);
+        va_end(ap);
+    }
+    return (int)(v - o->viols);
+}
+
+void cs_viol_frame(cs_out *o, int code, uint32_t frame, uintptr_t tag, const char *fmt, ...)
+{
+    cs_viol *v = viol_new(o, code);
+    if (!v)
+        return;
+    v->frame = frame;
+    v->tag = tag;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        v->msg = cs_arena_vprintf(o, fmt, ap);
+        va_end(ap);
+    }
+}
+
+void cs_info(cs_out *o, const char *fmt, ...)
+{
+    if (!(o->want & CS_WANT_INFO) || o->info_len >= sizeof o->info - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->info + o->info_len, sizeof o->info - o->info_len, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        o->info_len += (uint32_t)n;
+        if (o->info_len > sizeof o->info - 1)
+            o->info_len = sizeof o->info - 1;
+    }
+}
+
+void cs_fact_add(cs_out *o, cs_fact_kind kind, const char *fmt, ...)
+{
+    if (o->n_facts >= CS_MAX_FACTS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    uint32_t s = cs_arena_vprintf(o, fmt, ap);
+    va_end(ap);
+    if (!s)
+        return;
+    o->facts[o->n_facts].kind = (uint8_t)kind;
+    o->facts[o->n_facts].str = s;
+    o->n_facts++;
+}
+
+char *cs_hex(char *buf, size_t bufsize, const uint8_t *p, size_t n)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 2 < bufsize; i++) {
+        buf[j++] = hx[p[i] >> 4];
+        buf[j++] = hx[p[i] & 15];
+    }
+    if (bufsize)
+        buf[j < bufsize ? j : bufsize - 1] = '\0';
+    return buf;
+}
+
+/* ---- registry helpers ----------------------------------------------- */
+
+const cs_proto *cs_proto_by_name(const char *name)
+{
+    for (const cs_proto *const *p = cs_protocols; *p; p++)
+        if (strcmp((*p)->name, name) == 0)
+            return *p;
+    return NULL;
+}
+
+int cs_field_index(const cs_proto *p, const char *abbrev)
+{
+    for (int i = 0; i < p->n_fields; i++)
+        if (strcmp(p->fields[i].abbrev, abbrev) == 0)
+            return i;
+    return -1;
+}
+
+int cs_violation_index(const cs_proto *p, const char *code)
+{
+    for (int i = 0; i < p->n_violations; i++)
+        if (strcmp(p->violations[i].code, code) == 0)
+            return i;
+    return -1;
+}
+
+void cs_opts_default(const cs_proto *p, uint32_t *opts)
+{
+    memset(opts, 0, CS_MAX_OPTS * sizeof *opts);
+    for (int i = 0; i < p->n_options && i < CS_MAX_OPTS; i++)
+        opts[i] = p->options[i].def;
+}
+
+int cs_opts_set(const cs_proto *p, uint32_t *opts, const char *name, const char *value, char *err,
+                size_t errlen)
+{
+    for (int i = 0; i < p->n_options && i < CS_MAX_OPTS; i++) {
+        const cs_option_def *d = &p->options[i];
+        if (strcmp(d->name, name) != 0)
+            continue;
+        switch (d->type) {
+        case CS_OPT_BOOL:
+            if (!strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "TRUE")) {
+                opts[i] = 1;
+                return 0;
+            }
+            if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "FALSE")) {
+                opts[i] = 0;
+                return 0;
+            }
+            snprintf(err, errlen, "%s.%s takes true or false, not '%s'", p->name, name, value);
+            return -1;
+        case CS_OPT_UINT: {
+            char *end = NULL;
+            unsigned long v = strtoul(value, &end, 10);
+            if (!*value || *end || v > UINT32_MAX || value[0] == '-') {
+                snprintf(err, errlen, "%s.%s takes a whole number, not '%s'", p->name, name, value);
+                return -1;
+            }
+            opts[i] = (uint32_t)v;
+            return 0;
+        }
+        case CS_OPT_ENUM:
+            for (const cs_vs *e = d->enum_vals; e && e->name; e++)
+                if (!strcmp(e->name, value)) {
+                    opts[i] = e->value;
+                    return 0;
+                }
+            snprintf(err, errlen, "%s.%s: '%s' is not one of its choices", p->name, name, value);
+            return -1;
+        }
+    }
+    snprintf(err, errlen, "%s has no option '%s'", p->name, name);
+    return -1;
+}
+
+/* ---- garbage ------------------------------------------------------------ */
+
+void cs_decode_garbage(const cs_proto *p, const uint8_t *buf, size_t len, const cs_ctx *ctx,
+                       cs_out *o)
+{
+    (void)buf;
+    (void)ctx;
+    cs_out_reset(o);
+    o->garbage = true;
+    int it = cs_item_add(o, p->f_garbage, 0, (uint32_t)len, 0);
+    cs_viol_add(o, p->v_garbage, it, 0, (uint32_t)len, "%zu byte%s that do not start a %s PDU, skipped",
+                len, len == 1 ? "" : "s", p->short_name);
+    cs_info(o, "[%zu bytes of garbage]", len);
+    cs_mark_stateless(o);
+}
+
+/* ---- request/response pairing ------------------------------------------ */
+
+void cs_rr_request(cs_rr *rr, const cs_proto *p, uint64_t key, uint32_t aux, const cs_ctx *ctx,
+                   cs_out *o)
+{
+    if (rr->n == CS_RR_MAX) {
+        cs_rr_entry *old = &rr->e[0];
+        cs_viol_frame(o, p->v_unanswered, old->frame, old->tag,
+                      "Request never answered (given up after %u newer requests)", CS_RR_MAX);
+        memmove(&rr->e[0], &rr->e[1], (CS_RR_MAX - 1) * sizeof rr->e[0]);
+        rr->n--;
+    }
+    cs_rr_entry *e = &rr->e[rr->n++];
+    e->key = key;
+    e->frame = ctx->frame;
+    e->ts_ns = ctx->ts_ns;
+    e->tag = ctx->tag;
+    e->aux = aux;
+    o->pending = true;
+}
+
+bool cs_rr_response(cs_rr *rr, const cs_proto *p, uint64_t key, const cs_ctx *ctx, cs_out *o,
+                    int v_unsolicited, cs_rr_entry *hit)
+{
+    for (uint32_t i = 0; i < rr->n; i++) {
+        if (rr->e[i].key != key)
+            continue;
+        cs_rr_entry e = rr->e[i];
+        memmove(&rr->e[i], &rr->e[i + 1], (rr->n - i - 1) * sizeof rr->e[0]);
+        rr->n--;
+        o->req_frame = e.frame;
+        o->req_ts_ns = e.ts_ns;
+        o->req_tag = e.tag;
+        int it = cs_item_add(o, p->f_request_in, 0, 0, e.frame);
+        cs_item_flag(o, it, CS_IF_GENERATED);
+        it = cs_item_add(o, p->f_response_time, 0, 0, 0);
+        if (it >= 0) {
+            o->items[it].v.i = ctx->ts_ns - e.ts_ns;
+            o->items[it].flags |= CS_IF_GENERATED;
+        }
+        if (hit)
+            *hit = e;
+        return true;
+    }
+    if (v_unsolicited >= 0)
+        cs_viol_add(o, v_unsolicited, -1, 0, 0, "Response without a matching request");
+    return false;
+}
+
+void cs_rr_end(cs_rr *rr, const cs_proto *p, cs_out *o)
+{
+    for (uint32_t i = 0; i < rr->n; i++)
+        cs_viol_frame(o, p->v_unanswered, rr->e[i].frame, rr->e[i].tag, NULL);
+    rr->n = 0;
+}
+
+/* ---- checksums ------------------------------------------------------------- */
+
+uint8_t cs_xor8(const uint8_t *p, size_t n)
+{
+    uint8_t x = 0;
+    for (size_t i = 0; i < n; i++)
+        x ^= p[i];
+    return x;
+}
+
+uint32_t cs_sum32(const uint8_t *p, size_t n)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += p[i];
+    return s;
+}
+
+const cs_vs cs_crc16_variant_vals[] = {
+    {CS_CRC16_AICLOUD, "aicloud-field"},
+    {CS_CRC16_MODBUS, "modbus"},
+    {CS_CRC16_CCITT_FALSE, "ccitt-false"},
+    {CS_CRC16_XMODEM, "xmodem"},
+    {CS_CRC16_KERMIT, "kermit"},
+    {CS_CRC16_ARC, "arc"},
+    {CS_CRC16_X25, "x-25"},
+    {0, NULL},
+};
+
+/* Bitwise forms: these run on short frames, and keep every variant's
+ * definition readable next to its catalogue parameters. */
+static uint16_t crc16_msb(uint16_t crc, uint16_t poly, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint16_t)(p[i] << 8);
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ poly) : (uint16_t)(crc << 1);
+    }
+    return crc;
+}
+
+static uint16_t crc16_lsb(uint16_t crc, uint16_t rpoly, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ rpoly) : (uint16_t)(crc >> 1);
+    }
+    return crc;
+}
+
+/* The AI-Cloud field variant: T[i] is the MSB-first CRC-16 (poly 0x1021)
+ * of the byte i, but the update is the reflected one. */
+static const uint16_t crc1021_table[256] = {
+    0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50A5, 0x60C6, 0x70E7,
+    0x8108, 0x9129, 0xA14A, 0xB16B, 0xC18C, 0xD1AD, 0xE1CE, 0xF1EF,
+    0x1231, 0x0210, 0x3273, 0x2252, 0x52B5, 0x4294, 0x72F7, 0x62D6,
+    0x9339, 0x8318, 0xB37B, 0xA35A, 0xD3BD, 0xC39C, 0xF3FF, 0xE3DE,
+    0x2462, 0x3443, 0x0420, 0x1401, 0x64E6, 0x74C7, 0x44A4, 0x5485,
+    0xA56A, 0xB54B, 0x8528, 0x9509, 0xE5EE, 0xF5CF, 0xC5AC, 0xD58D,
+    0x3653, 0x2672, 0x1611, 0x0630, 0x76D7, 0x66F6, 0x5695, 0x46B4,
+    0xB75B, 0xA77A, 0x9719, 0x8738, 0xF7DF, 0xE7FE, 0xD79D, 0xC7BC,
+    0x48C4, 0x58E5, 0x6886, 0x78A7, 0x0840, 0x1861, 0x2802, 0x3823,
+    0xC9CC, 0xD9ED, 0xE98E, 0xF9AF, 0x8948, 0x9969, 0xA90A, 0xB92B,
+    0x5AF5, 0x4AD4, 0x7AB7, 0x6A96, 0x1A71, 0x0A50, 0x3A33, 0x2A12,
+    0xDBFD, 0xCBDC, 0xFBBF, 0xEB9E, 0x9B79, 0x8B58, 0xBB3B, 0xAB1A,
+    0x6CA6, 0x7C87, 0x4CE4, 0x5CC5, 0x2C22, 0x3C03, 0x0C60, 0x1C41,
+    0xEDAE, 0xFD8F, 0xCDEC, 0xDDCD, 0xAD2A, 0xBD0B, 0x8D68, 0x9D49,
+    0x7E97, 0x6EB6, 0x5ED5, 0x4EF4, 0x3E13, 0x2E32, 0x1E51, 0x0E70,
+    0xFF9F, 0xEFBE, 0xDFDD, 0xCFFC, 0xBF1B, 0xAF3A, 0x9F59, 0x8F78,
+    0x9188, 0x81A9, 0xB1CA, 0xA1EB, 0xD10C, 0xC12D, 0xF14E, 0xE16F,
+    0x1080, 0x00A1, 0x30C2, 0x20E3, 0x5004, 0x4025, 0x7046, 0x6067,
+    0x83B9, 0x9398, 0xA3FB, 0xB3DA, 0xC33D, 0xD31C, 0xE37F, 0xF35E,
+    0x02B1, 0x1290, 0x22F3, 0x32D2, 0x4235, 0x5214, 0x6277, 0x7256,
+    0xB5EA, 0xA5CB, 0x95A8, 0x8589, 0xF56E, 0xE54F, 0xD52C, 0xC50D,
+    0x34E2, 0x24C3, 0x14A0, 0x0481, 0x7466, 0x6447, 0x5424, 0x4405,
+    0xA7DB, 0xB7FA, 0x8799, 0x97B8, 0xE75F, 0xF77E, 0xC71D, 0xD73C,
+    0x26D3, 0x36F2, 0x0691, 0x16B0, 0x6657, 0x7676, 0x4615, 0x5634,
+    0xD94C, 0xC96D, 0xF90E, 0xE92F, 0x99C8, 0x89E9, 0xB98A, 0xA9AB,
+    0x5844, 0x4865, 0x7806, 0x6827, 0x18C0, 0x08E1, 0x3882, 0x28A3,
+    0xCB7D, 0xDB5C, 0xEB3F, 0xFB1E, 0x8BF9, 0x9BD8, 0xABBB, 0xBB9A,
+    0x4A75, 0x5A54, 0x6A37, 0x7A16, 0x0AF1, 0x1AD0, 0x2AB3, 0x3A92,
+    0xFD2E, 0xED0F, 0xDD6C, 0xCD4D, 0xBDAA, 0xAD8B, 0x9DE8, 0x8DC9,
+    0x7C26, 0x6C07, 0x5C64, 0x4C45, 0x3CA2, 0x2C83, 0x1CE0, 0x0CC1,
+    0xEF1F, 0xFF3E, 0xCF5D, 0xDF7C, 0xAF9B, 0xBFBA, 0x8FD9, 0x9FF8,
+    0x6E17, 0x7E36, 0x4E55, 0x5E74, 0x2E93, 0x3EB2, 0x0ED1, 0x1EF0,
+};
+
+static uint16_t crc16_aicloud(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0;
+    for (size_t i = 0; i < n; i++)
+        crc = (uint16_t)((crc >> 8) ^ crc1021_table[(crc ^ p[i]) & 0xFF]);
+    return crc;
+}
+
+uint16_t cs_crc16(cs_crc16_variant v, const uint8_t *p, size_t n)
+{
+    switch (v) {
+    case CS_CRC16_AICLOUD: return crc16_aicloud(p, n);
+    case CS_CRC16_MODBUS: return crc16_lsb(0xFFFF, 0xA001, p, n);
+    case CS_CRC16_CCITT_FALSE: return crc16_msb(0xFFFF, 0x1021, p, n);
+    case CS_CRC16_XMODEM: return crc16_msb(0x0000, 0x1021, p, n);
+    case CS_CRC16_KERMIT: return crc16_lsb(0x0000, 0x8408, p, n);
+    case CS_CRC16_ARC: return crc16_lsb(0x0000, 0xA001, p, n);
+    case CS_CRC16_X25: return (uint16_t)(crc16_lsb(0xFFFF, 0x8408, p, n) ^ 0xFFFF);
+    default: return 0;
+    }
+}

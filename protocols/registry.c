@@ -1,0 +1,8 @@
+/* registry.c - every protocol of the library, in a fixed order. */
+#include "chargeproto.h"
+#include "woshi.h"
+
+const cs_proto *const cs_protocols[] = {
+    &woshi_proto,
+    NULL,
+};
