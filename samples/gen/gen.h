@@ -1,0 +1,124 @@
+/*
+ * gen.h - chargegen: deterministic capture generator.
+ *
+ * A capture writer (classic pcap), a TCP/UDP conversation builder that
+ * emits handshakes, segments and teardown with correct sequence numbers,
+ * a byte builder for payloads, and a seeded PRNG.  Every scenario is a
+ * function of its seed: the same command writes the same bytes.
+ */
+#ifndef CHARGEGEN_H
+#define CHARGEGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- byte builder --------------------------------------------------- */
+
+typedef struct gbuf {
+    uint8_t *p;
+    size_t n, cap;
+} gbuf;
+
+void gb_reset(gbuf *b);
+void gb_free(gbuf *b);
+void gb_put(gbuf *b, const void *data, size_t n);
+void gb_u8(gbuf *b, uint8_t v);
+void gb_be16(gbuf *b, uint16_t v);
+void gb_be32(gbuf *b, uint32_t v);
+void gb_le16(gbuf *b, uint16_t v);
+void gb_le32(gbuf *b, uint32_t v);
+void gb_hex(gbuf *b, const char *hex); /* "00 1c 64" */
+/* Woshi-style string: Len u16 BE (counting the NUL), text, NUL. */
+void gb_lstr(gbuf *b, const char *s);
+
+/* ---- PRNG (xorshift64*) ----------------------------------------------- */
+
+typedef struct grng {
+    uint64_t s;
+} grng;
+
+void rng_seed(grng *r, uint64_t seed);
+uint64_t rng_next(grng *r);
+/* Uniform in [lo, hi]. */
+uint32_t rng_range(grng *r, uint32_t lo, uint32_t hi);
+
+/* ---- capture writer ----------------------------------------------------- */
+
+#define GEN_LINKTYPE_ETHERNET 1
+
+typedef struct gcap {
+    FILE *f;
+    uint32_t linktype;
+    int64_t now_ns; /* the clock: every packet is stamped with it */
+    uint64_t packets;
+    uint64_t bytes;
+    uint16_t ip_id;
+} gcap;
+
+gcap *gen_open(const char *path, uint32_t linktype, int64_t start_ns);
+/* Returns 0, or -1 when a write failed. */
+int gen_close(gcap *c);
+void gen_advance(gcap *c, int64_t ns);
+/* Write one IPv4 packet (protocol `proto`, payload l4) framed for the
+ * capture's link type. */
+void gen_ipv4(gcap *c, const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
+              const uint8_t *l4, size_t l4len);
+
+/* ---- TCP ------------------------------------------------------------------ */
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+
+typedef struct gtcp {
+    gcap *cap;
+    uint8_t cip[4], sip[4];
+    uint16_t cport, sport;
+    uint32_t cseq, sseq; /* next sequence number each side sends */
+    int64_t gap_ns;      /* time between packets of one send */
+} gtcp;
+
+/* Client is the device (cabinet, pile, gateway). */
+void tcp_init(gtcp *t, gcap *cap, const char *cip, uint16_t cport, const char *sip,
+              uint16_t sport, uint32_t cisn, uint32_t sisn);
+void tcp_handshake(gtcp *t);
+/* Send len bytes from the client (from_client) or the server, cut into
+ * segments of the given sizes (0-terminated list; NULL = one segment);
+ * the peer acknowledges the last segment. */
+void tcp_send(gtcp *t, bool from_client, const uint8_t *data, size_t len, const size_t *cuts);
+/* The same, cut into segments of at most mss bytes. */
+void tcp_send_mss(gtcp *t, bool from_client, const uint8_t *data, size_t len, size_t mss);
+void tcp_close(gtcp *t, bool client_first);
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+void udp_send(gcap *cap, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+              const uint8_t *data, size_t len);
+
+void ip_parse(const char *s, uint8_t out[4]);
+
+/* ---- scenarios ----------------------------------------------------------- */
+
+typedef int (*gen_scenario_fn)(const char *path, uint64_t seed);
+
+typedef struct gen_scenario {
+    const char *name;
+    const char *desc;
+    gen_scenario_fn fn;
+} gen_scenario;
+
+/* Each protocol's file defines its scenarios. */
+int gen_woshi_session(const char *path, uint64_t seed);
+int gen_woshi_faults(const char *path, uint64_t seed);
+int gen_noise(const char *path, uint64_t seed);
+
+/* Woshi frames: header + payload with the XOR checksum computed, unless
+ * `cksum` >= 0 forces a byte. */
+void woshi_put(gbuf *out, uint8_t cmd, const uint8_t *payload, size_t n, int cksum,
+               uint32_t token);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * chargegen - writes chargeshark's sample captures.
+ *
+ *   chargegen list
+ *   chargegen SCENARIO OUT.pcap [--seed N]
+ *   chargegen all DIR            every committed sample into DIR
+ */
+#include "gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const gen_scenario scenarios[] = {
+    {"woshi-session", "a Woshi cabinet session using every 4.6P command", gen_woshi_session},
+    {"woshi-faults", "every Woshi fault the dissector reports", gen_woshi_faults},
+    {"noise", "ordinary TCP traffic no dissector may claim", gen_noise},
+};
+#define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
+
+/* The samples committed in samples/, with their fixed seeds. */
+static const struct {
+    const char *scenario;
+    uint64_t seed;
+} committed[] = {
+    {"woshi-session", 1},
+    {"woshi-faults", 1},
+};
+
+static const gen_scenario *find(const char *name)
+{
+    for (size_t i = 0; i < N_SCENARIOS; i++)
+        if (!strcmp(scenarios[i].name, name))
+            return &scenarios[i];
+    return NULL;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: chargegen list | chargegen SCENARIO OUT.pcap [--seed N] | "
+                    "chargegen all DIR\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    if (!strcmp(argv[1], "list")) {
+        for (size_t i = 0; i < N_SCENARIOS; i++)
+            printf("%-16s %s\n", scenarios[i].name, scenarios[i].desc);
+        return 0;
+    }
+    if (!strcmp(argv[1], "all")) {
+        if (argc != 3)
+            return usage();
+        for (size_t i = 0; i < sizeof committed / sizeof committed[0]; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s.pcap", argv[2], committed[i].scenario);
+            if (find(committed[i].scenario)->fn(path, committed[i].seed)) {
+                fprintf(stderr, "chargegen: writing %s failed\n", path);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    const gen_scenario *s = find(argv[1]);
+    if (!s) {
+        fprintf(stderr, "chargegen: no scenario '%s' (chargegen list shows them)\n", argv[1]);
+        return 2;
+    }
+    if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "--seed")))
+        return usage();
+    uint64_t seed = argc == 5 ? strtoull(argv[4], NULL, 0) : 1;
+    if (s->fn(argv[2], seed)) {
+        fprintf(stderr, "chargegen: writing %s failed\n", argv[2]);
+        return 1;
+    }
+    return 0;
+}
