@@ -66,9 +66,9 @@ static void fmt_time(int64_t ns, char *buf, size_t n)
     time_t secs = (time_t)(ns / 1000000000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    char d[32];
-    strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%06ldZ", d, (long)((ns % 1000000000) / 1000));
+    size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (k && k < n)
+        snprintf(buf + k, n - k, ".%06ldZ", (long)((ns % 1000000000) / 1000));
 }
 
 static void on_message(void *ctx, const cc_message *m)
