@@ -150,7 +150,7 @@ static const cs_field_def fields[WF__COUNT] = {
                      "Payload whose layout 4.6P does not define", 0),
     [WF_TRAILING] = F("woshi.trailing", "Trailing bytes", CS_FT_BYTES, CS_BASE_NONE, NULL, NULL,
                       "Bytes after the fields of the command", 0),
-    [WF_GARBAGE] = F("woshi.garbage", "Garbage", CS_FT_BYTES, CS_BASE_NONE, NULL, NULL,
+    [WF_GARBAGE] = F("woshi.garbage.data", "Garbage", CS_FT_BYTES, CS_BASE_NONE, NULL, NULL,
                      "Bytes between PDUs that do not start a Woshi PDU", CS_FF_GARBAGE),
     [WF_RAND] = F("woshi.rand", "Random number", CS_FT_U32, CS_BASE_HEX, NULL, NULL,
                   "Rand: 4 random bytes (always 55 66 77 88 in the field)", 0),
@@ -919,9 +919,13 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     uint32_t end = total < present ? total : present;
     bool cksum_verifiable = true;
     const wcmd *cmd_def = n >= 3 ? find_cmd(b[2]) : NULL;
+    /* The payload size the shape is judged on: what PacketLen announces,
+     * unless a whole frame shows PacketLen itself is wrong. */
+    uint32_t shape_len = plen >= W_HDR - 2 ? plen - (W_HDR - 2) : 0;
     if (present < total) {
         uint32_t pay_present = present > W_HDR ? present - W_HDR : 0;
         if (ctx->whole && present >= W_HDR && shape_fits_exactly(cmd_def, pay_present)) {
+            shape_len = pay_present;
             cs_viol_add(o, WV_LEN_MISMATCH, len_it, 0, 2,
                         "PacketLen %u announces a %u-byte frame, but the frame has %u bytes "
                         "and is complete for its command",
@@ -958,7 +962,7 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
 
     /* Direction: the shape, else the transport, else what was learned. */
     uint32_t pay_len = end > W_HDR ? end - W_HDR : 0;
-    cs_dir by_shape = shape_dir(cmd_def, end >= W_HDR ? pay_len : 0);
+    cs_dir by_shape = shape_dir(cmd_def, shape_len);
     cs_dir dir = CS_DIR_UNKNOWN;
     cs_dir_source src = CS_DS_NONE;
     if (ctx->dir_override) {
@@ -1071,6 +1075,10 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     }
     if (present > total && ctx->whole && plen >= W_HDR - 2)
         cs_item_add(o, WF_TRAILING, total, present - total, 0);
+    if (!o->info_len) /* the payload ended before anything worth saying */
+        cs_info(o, "%s", what);
+    if (c.short_)
+        cs_info(o, " [short]");
     cs_mark_stateless(o);
 
 stateful:
