@@ -461,6 +461,10 @@ int cs_opts_set(const cs_proto *p, uint32_t *opts, const char *name,
 void cs_decode_garbage(const cs_proto *p, const uint8_t *buf, size_t len,
                        const cs_ctx *ctx, cs_out *out);
 
+/* Hex digits in `hex` to bytes (spaces and other characters are skipped);
+ * returns the number of bytes written, at most max. */
+size_t cs_unhex(const char *hex, uint8_t *out, size_t max);
+
 /* Index of the field / violation named `abbrev` / `code`, or -1. */
 int cs_field_index(const cs_proto *p, const char *abbrev);
 int cs_violation_index(const cs_proto *p, const char *code);

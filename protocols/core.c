@@ -376,6 +376,32 @@ char *cs_hex(char *buf, size_t bufsize, const uint8_t *p, size_t n)
     return buf;
 }
 
+static int hexval(char c)
+{
+    return (c >= '0' && c <= '9')   ? c - '0'
+           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+           : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                    : -1;
+}
+
+size_t cs_unhex(const char *hex, uint8_t *out, size_t max)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (; *hex && n < max; hex++) {
+        int v = hexval(*hex);
+        if (v < 0)
+            continue;
+        if (hi < 0)
+            hi = v;
+        else {
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return n;
+}
+
 /* ---- registry helpers ----------------------------------------------- */
 
 const cs_proto *cs_proto_by_name(const char *name)

@@ -1,6 +1,8 @@
 /* gen.c - chargegen's capture writer, TCP/UDP builders and helpers. */
 #include "gen.h"
 
+#include "chargeproto.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,31 +61,16 @@ void gb_le32(gbuf *b, uint32_t v)
     gb_put(b, x, 4);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void gb_hex(gbuf *b, const char *hex)
 {
-    int hi = -1;
-    for (; *hex; hex++) {
-        int v = hexval(*hex);
-        if (v < 0)
-            continue;
-        if (hi < 0)
-            hi = v;
-        else {
-            gb_u8(b, (uint8_t)(hi << 4 | v));
-            hi = -1;
-        }
+    size_t n = strlen(hex) / 2 + 1;
+    uint8_t *tmp = malloc(n);
+    if (!tmp) {
+        fprintf(stderr, "chargegen: out of memory\n");
+        exit(1);
     }
+    gb_put(b, tmp, cs_unhex(hex, tmp, n));
+    free(tmp);
 }
 
 void gb_lstr(gbuf *b, const char *s)
