@@ -541,7 +541,7 @@ static void build_tree(cs_ws *w, tvbuff_t *tvb, tvbuff_t *dtvb, packet_info *pin
         int d = it->depth < CS_MAX_DEPTH ? it->depth : CS_MAX_DEPTH - 1;
         while (d > 0 && !at[d - 1])
             d--; /* no parent at that depth: attach higher up */
-        if (!trees[d])
+        if (d > 0 && !trees[d]) /* depth 0 is the root, NULL when no tree is built */
             trees[d] = proto_item_add_subtree(at[d - 1], w->ett[at_field[d - 1]]);
         tvbuff_t *src = (it->flags & CS_IF_DERIVED) && dtvb ? dtvb : tvb;
         pis[i] = add_item(w, trees[d], src, pinfo, o, it);
@@ -611,8 +611,11 @@ static void tap_pdu(cs_ws *w, packet_info *pinfo, const cs_out *o)
 }
 
 /* Decode and show one PDU (or one run of garbage). */
+/* need_is_garbage: no reassembly will follow, so bytes too few to tell
+ * are not a PDU. */
 static void dissect_one(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                        cs_dir transport_dir, bool start_seen, bool udp, bool whole)
+                        cs_dir transport_dir, bool start_seen, bool udp, bool whole,
+                        bool need_is_garbage)
 {
     const cs_proto *p = w->p;
     guint32 idx = next_pdu_index(w, pinfo);
@@ -631,7 +634,7 @@ static void dissect_one(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     ctx.udp = udp;
     ctx.whole = whole;
 
-    if (k == CS_FRAME_SKIP) {
+    if (k == CS_FRAME_SKIP || (k == CS_FRAME_NEED && need_is_garbage)) {
         cs_decode_garbage(p, b, (size_t)cap, &ctx, o);
     } else {
         ws_conv *c = get_conv(w, pinfo, start_seen);
@@ -678,6 +681,7 @@ typedef struct tcp_call {
     cs_ws *w;
     cs_dir transport_dir;
     bool start_seen;
+    bool reassembling; /* desegmentation on and possible */
 } tcp_call;
 
 static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
@@ -687,14 +691,20 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
     guint avail = tvb_captured_length_remaining(tvb, offset);
     const guint8 *b = tvb_get_ptr(tvb, offset, avail);
     size_t len = 0;
+    (void)pinfo;
     switch (p->frame(b, avail, &len)) {
     case CS_FRAME_PDU:
+        return (guint)len;
     case CS_FRAME_SKIP:
+        /* without reassembly the bytes kept for a header that might
+         * continue in the next segment are garbage too */
+        if (!tc->reassembling && avail - len < p->frame_min)
+            return avail;
         return (guint)len;
     case CS_FRAME_NEED:
-        if (tc->w->desegment && pinfo->can_desegment)
+        if (tc->reassembling)
             return 0; /* one more segment */
-        return avail; /* no reassembly: show what there is */
+        return avail;
     }
     return avail;
 }
@@ -702,7 +712,8 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     tcp_call *tc = data;
-    dissect_one(tc->w, tvb, pinfo, tree, tc->transport_dir, tc->start_seen, false, false);
+    dissect_one(tc->w, tvb, pinfo, tree, tc->transport_dir, tc->start_seen, false, false,
+                !tc->reassembling);
     return tvb_captured_length(tvb);
 }
 
@@ -711,6 +722,7 @@ static int dissect_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     (void)data;
     tcp_call tc = {.w = cb};
     tc.transport_dir = tcp_transport_dir(pinfo, &tc.start_seen);
+    tc.reassembling = tc.w->desegment && pinfo->can_desegment;
     col_set_str(pinfo->cinfo, COL_PROTOCOL, tc.w->p->short_name);
     tcp_dissect_pdus(tvb, pinfo, tree, tc.w->desegment, 1, get_pdu_len, dissect_pdu, &tc);
     return tvb_captured_length(tvb);
@@ -730,7 +742,7 @@ static int dissect_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (k == CS_FRAME_NEED || len == 0 || len > cap - off)
             len = cap - off;
         tvbuff_t *sub = tvb_new_subset_length(tvb, off, (gint)len);
-        dissect_one(w, sub, pinfo, tree, CS_DIR_PEER, false, true, true);
+        dissect_one(w, sub, pinfo, tree, CS_DIR_PEER, false, true, true, true);
         off += (guint)len;
     }
     return (int)cap;
