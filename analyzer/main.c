@@ -163,25 +163,93 @@ static int process_file(const char *path, cc_tracker **tp, const cc_sink *sink,
     return status;
 }
 
+static const char *ftype_name(cs_ftype t)
+{
+    static const char *n[] = {"none", "bool", "u8", "u16", "u24", "u32", "u64", "i32",
+                              "double", "string", "bytes", "ipv4", "abstime", "reltime", "framenum"};
+    return (unsigned)t < sizeof n / sizeof n[0] ? n[t] : "?";
+}
+
+/* --list: the library's definitions, one per line, tab-separated. */
+static int list_definitions(const char *which)
+{
+    int found = 0;
+    for (int i = 0; cs_protocols[i]; i++) {
+        const cs_proto *p = cs_protocols[i];
+        if (which && strcmp(which, "all") && strcmp(which, p->name))
+            continue;
+        found = 1;
+        printf("protocol\t%s\t%s\n", p->name, p->long_name);
+        for (int f = 0; f < p->n_fields; f++)
+            printf("field\t%s\t%s\t%s\n", p->fields[f].abbrev, ftype_name(p->fields[f].type),
+                   p->fields[f].name);
+        for (int v = 0; v < p->n_violations; v++)
+            printf("violation\t%s\t%s\t%s\n", p->violations[v].code,
+                   cs_severity_key(p->violations[v].severity), p->violations[v].summary);
+        for (int o = 0; o < p->n_options; o++) {
+            const cs_option_def *d = &p->options[o];
+            printf("option\t%s.%s\t%s\t%u\t%s\n", p->name, d->name,
+                   d->type == CS_OPT_BOOL ? "bool" : d->type == CS_OPT_UINT ? "uint" : "enum", d->def,
+                   d->title);
+        }
+    }
+    if (!found)
+        fprintf(stderr, "chargecap: no protocol '%s'\n", which);
+    return found ? EXIT_CLEAN : EXIT_USAGE;
+}
+
+/* The command line as parsed; freed by main() whatever path run() takes. */
+typedef struct cli {
+    GOptionContext *oc;
+    gboolean version, messages;
+    gchar **files, **ports, **sets;
+    gchar *fail_on, *list;
+} cli;
+
+static int chargecap_main(int argc, char **argv, cli *c);
+
 int main(int argc, char **argv)
+{
+    cli c = {0};
+    int status = chargecap_main(argc, argv, &c);
+    if (c.oc)
+        g_option_context_free(c.oc);
+    g_strfreev(c.files);
+    g_strfreev(c.ports);
+    g_strfreev(c.sets);
+    g_free(c.fail_on);
+    g_free(c.list);
+    return status;
+}
+
+static int chargecap_main(int argc, char **argv, cli *c)
 {
     gboolean version = FALSE, messages = FALSE;
     gchar **files = NULL, **ports = NULL, **sets = NULL;
-    gchar *fail_on = NULL;
+    gchar *fail_on = NULL, *list = NULL;
     GOptionEntry entries[] = {
         {"messages", 'm', 0, G_OPTION_ARG_NONE, &messages, "List every message and violation", NULL},
         {"port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ports, "Decode PORT[,PORT] as PROTO", "PROTO=PORT"},
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a protocol option", "PROTO.OPTION=VALUE"},
         {"fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on, "Exit 1 on violations at or above LEVEL (error, warning, note; default error)", "LEVEL"},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
+        {"list", 0, 0, G_OPTION_ARG_STRING, &list, "List the fields, violation codes and options of PROTO (or all)", "PROTO"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE..."},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("FILE... - analyze chargeshark protocol captures");
+    c->oc = oc;
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
-    if (!g_option_context_parse(oc, &argc, &argv, &gerr)) {
+    gboolean parsed = g_option_context_parse(oc, &argc, &argv, &gerr);
+    c->files = files;
+    c->ports = ports;
+    c->sets = sets;
+    c->fail_on = fail_on;
+    c->list = list;
+    if (!parsed) {
         fprintf(stderr, "chargecap: %s\n", gerr->message);
+        g_error_free(gerr);
         return EXIT_USAGE;
     }
     if (version) {
@@ -191,6 +259,8 @@ int main(int argc, char **argv)
         printf("; %s)\n", pcap_lib_version());
         return EXIT_CLEAN;
     }
+    if (list)
+        return list_definitions(list);
     if (!files || !files[0]) {
         fprintf(stderr, "chargecap: no capture file given (chargecap --help)\n");
         return EXIT_USAGE;
@@ -293,7 +363,5 @@ int main(int argc, char **argv)
     }
     if (status == EXIT_CLEAN && r.worst >= (uint64_t)r.fail_on)
         status = EXIT_VIOLATIONS;
-    g_strfreev(files);
-    g_option_context_free(oc);
     return status;
 }
