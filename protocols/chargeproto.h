@@ -359,6 +359,12 @@ uint32_t cs_arena_vprintf(cs_out *o, const char *fmt, va_list ap);
 
 void cs_fact_add(cs_out *o, cs_fact_kind kind, const char *fmt, ...) CS_PRINTF(3, 4);
 
+/* A second view of the PDU's bytes (the unescaped AI-Cloud frame): n
+ * bytes owned by o, shown by Wireshark as a data source called `name`.
+ * Items and violations flagged CS_IF_DERIVED / CS_VF_DERIVED refer to it.
+ * NULL when out of memory. */
+uint8_t *cs_derived_alloc(cs_out *o, size_t n, const char *name);
+
 /* ------------------------------------------------------------------ */
 /* The decode context: what the transport knows about a PDU.           */
 

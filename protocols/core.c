@@ -363,6 +363,17 @@ void cs_fact_add(cs_out *o, cs_fact_kind kind, const char *fmt, ...)
     o->n_facts++;
 }
 
+uint8_t *cs_derived_alloc(cs_out *o, size_t n, const char *name)
+{
+    if (n > UINT32_MAX / 2 || !grow((void **)&o->derived, &o->derived_cap, (uint32_t)n ? (uint32_t)n : 1, 1)) {
+        o->oom = true;
+        return NULL;
+    }
+    o->derived_len = (uint32_t)n;
+    o->derived_name = name;
+    return o->derived;
+}
+
 char *cs_hex(char *buf, size_t bufsize, const uint8_t *p, size_t n)
 {
     static const char hx[] = "0123456789ABCDEF";

@@ -75,6 +75,11 @@ static void test_out(void)
     CHECK(o.garbage && o.n_viols == 1 && o.viols[0].code == p->v_garbage, "garbage");
     CHECK(o.n_items == 1 && o.items[0].field == p->f_garbage && o.items[0].length == 3,
           "garbage item");
+    uint8_t *d = cs_derived_alloc(&o, 5000, "Unescaped frame");
+    CHECK(d && o.derived_len == 5000 && !strcmp(o.derived_name, "Unescaped frame"), "derived view");
+    d[4999] = 1;
+    cs_out_reset(&o);
+    CHECK(o.derived_len == 0 && o.derived_name == NULL, "reset clears the derived view");
     cs_out_free(&o);
 }
 
