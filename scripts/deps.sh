@@ -5,7 +5,7 @@ CS_PACKAGES=(
     wireshark-dev tshark               # the plugin's API, and tshark for its tests
     libpcap-dev libglib2.0-dev         # chargecap
     jq                                 # tests read JSON
-    clang                              # libFuzzer harnesses
+    clang libclang-rt-14-dev           # libFuzzer harnesses (the runtime is only "recommended")
 )
 
 cs_deps() {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The second README command: every test, on a plain build and on an
-# ASan+UBSan build, with ctest.  Extra arguments go to ctest.
+# ASan+UBSan build, then the bounded fuzzing on a clang build, all with
+# ctest.  CS_FUZZ_SECONDS (default 30) is the budget of each fuzz harness;
+# 0 skips fuzzing.  Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -18,5 +20,12 @@ for variant in plain asan; do
     echo "== $variant tests"
     (cd "$dir" && ctest --output-on-failure -j"$jobs" "$@") || status=1
 done
-[ $status = 0 ] && echo "chargeshark: all tests passed (plain and ASan+UBSan)"
+if [ "${CS_FUZZ_SECONDS:-30}" != 0 ]; then
+    echo "== fuzz build (build-test-fuzz, clang + libFuzzer, ${CS_FUZZ_SECONDS:-30}s per harness)"
+    CC=clang cmake -S . -B build-test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCHARGESHARK_FUZZ=ON -DCHARGESHARK_PLUGIN=OFF >/dev/null
+    cmake --build build-test-fuzz -j"$jobs"
+    (cd build-test-fuzz && ctest --output-on-failure -j"$jobs" -L fuzz "$@") || status=1
+fi
+[ $status = 0 ] && echo "chargeshark: all tests passed (plain, ASan+UBSan, fuzzing)"
 exit $status

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# long_run.sh HOURS [JOBS]
+# Runs every protocol fuzz harness for HOURS each (JOBS libFuzzer workers
+# per harness, default 1), one harness after the other, keeping the grown
+# corpus in build-test-fuzz/fuzz-corpus/<proto>/ between runs.  Findings
+# land in build-test-fuzz/fuzz-artifacts/<proto>/; once fixed, copy each
+# reproducer into tests/fuzz/regress/<proto>/ so every test run replays it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+hours=${1:?usage: long_run.sh HOURS [JOBS]}
+jobs=${2:-1}
+CC=clang cmake -S . -B build-test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCHARGESHARK_FUZZ=ON -DCHARGESHARK_PLUGIN=OFF >/dev/null
+cmake --build build-test-fuzz -j"$(nproc)"
+(cd build-test-fuzz && ctest -R '^fuzz.seeds$' >/dev/null)
+secs=$(awk "BEGIN {print int($hours * 3600)}")
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=abort_on_error=1
+for bin in build-test-fuzz/tests/fuzz/fuzz_*; do
+    p=${bin##*/fuzz_}
+    corpus=build-test-fuzz/fuzz-corpus/$p
+    art=build-test-fuzz/fuzz-artifacts/$p
+    mkdir -p "$corpus" "$art"
+    cp -n build-test-fuzz/fuzz-seeds/"$p"/* "$corpus"/ 2>/dev/null || true
+    [ -d tests/fuzz/regress/"$p" ] && cp -n tests/fuzz/regress/"$p"/* "$corpus"/
+    echo "== fuzz_$p for ${hours}h, $jobs job(s)"
+    "$bin" -max_total_time="$secs" -jobs="$jobs" -workers="$jobs" -timeout=10 \
+        -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$art/" -print_final_stats=1 \
+        "$corpus" 2>&1 | grep -E "^stat::|Done|ERROR|SUMMARY" || true
+    ls "$art" | grep -q . && echo "fuzz_$p: FINDINGS in $art" || echo "fuzz_$p: clean"
+done
