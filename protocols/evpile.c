@@ -472,37 +472,17 @@ static bool need(ecur *c, uint32_t n)
     return false;
 }
 
-static bool rd_u8(ecur *c, int field, uint8_t *v, int *item)
+/* A little-endian number of 1, 2 or 4 bytes. */
+static bool rd_num(ecur *c, int field, uint32_t width, uint32_t *v, int *item)
 {
-    if (!need(c, 1))
+    if (!need(c, width))
         return false;
-    *v = c->p[c->pos];
-    int it = cs_item_add(c->o, field, c->pos, 1, *v);
+    const uint8_t *p = c->p + c->pos;
+    *v = width == 1 ? p[0] : width == 2 ? cs_le16(p) : cs_le32(p);
+    int it = cs_item_add(c->o, field, c->pos, width, *v);
     if (item)
         *item = it;
-    c->pos += 1;
-    return true;
-}
-
-static bool rd_u16(ecur *c, int field, uint16_t *v)
-{
-    if (!need(c, 2))
-        return false;
-    *v = cs_le16(c->p + c->pos);
-    cs_item_add(c->o, field, c->pos, 2, *v);
-    c->pos += 2;
-    return true;
-}
-
-static bool rd_u32(ecur *c, int field, uint32_t *v, int *item)
-{
-    if (!need(c, 4))
-        return false;
-    *v = cs_le32(c->p + c->pos);
-    int it = cs_item_add(c->o, field, c->pos, 4, *v);
-    if (item)
-        *item = it;
-    c->pos += 4;
+    c->pos += width;
     return true;
 }
 
@@ -516,9 +496,9 @@ static bool rd_bytes(ecur *c, int field, uint32_t n)
 }
 
 /* The result byte of an acknowledgement. */
-static bool rd_result(ecur *c, uint8_t *v)
+static bool rd_result(ecur *c, uint32_t *v)
 {
-    if (!rd_u8(c, EF_RESULT, v, NULL))
+    if (!rd_num(c, EF_RESULT, 1, v, NULL))
         return false;
     c->o->result = *v;
     c->o->result_name = "Result";
@@ -609,17 +589,39 @@ static uint32_t fnv16(uint32_t h, uint16_t v)
     return (h ^ (v >> 8)) * 16777619u;
 }
 
+/* A list's head: its label item over the rest of the data (returned),
+ * and its count u16 as the label's first child.  -2 when even the count
+ * is missing. */
+static int list_open(ecur *c, int f_list, int f_count, uint32_t *count)
+{
+    if (!need(c, 2))
+        return -2;
+    int lst = cs_item_add(c->o, f_list, c->pos, c->end - c->pos, 0);
+    cs_push(c->o);
+    rd_num(c, f_count, 2, count, NULL);
+    return lst;
+}
+
+/* A list's tail: the label's text, and what the session needs. */
+static void list_close(ecur *c, int lst, const char *what, const char *unit, uint32_t count,
+                       bool ok, uint32_t hash)
+{
+    cs_pop(c->o);
+    cs_item_text(c->o, lst, "%s, %u %s%s", what, count, unit,
+                 count == 1 ? "" : unit[strlen(unit) - 1] == 's' ? "es" : "s");
+    c->list_count = count;
+    c->list_hash = ok ? (hash | 1u) : 0;
+    c->pos = c->end;
+}
+
 /* Point list: count u16, then count addresses.  The rest of the data. */
 static void point_list(ecur *c)
 {
     cs_out *o = c->o;
-    uint16_t count;
-    if (!need(c, 2))
+    uint32_t count, start = c->pos;
+    int lst = list_open(c, EF_POINTS, EF_POINTS_COUNT, &count);
+    if (lst == -2)
         return;
-    uint32_t start = c->pos;
-    int lst = cs_item_add(o, EF_POINTS, start, c->end - start, 0);
-    cs_push(o);
-    rd_u16(c, EF_POINTS_COUNT, &count);
     uint32_t avail = (c->end - c->pos) / 2;
     uint32_t k = count < avail ? count : avail;
     uint32_t h = FNV_BASIS;
@@ -648,11 +650,7 @@ static void point_list(ecur *c)
                     "address%s)",
                     count, extra, extra == 1 ? "" : "s", extra / 2, extra / 2 == 1 ? "" : "es");
     }
-    cs_pop(o);
-    cs_item_text(o, lst, "Point list, %u address%s", count, count == 1 ? "" : "es");
-    c->list_count = count;
-    c->list_hash = ok ? (h | 1u) : 0;
-    c->pos = c->end;
+    list_close(c, lst, "Point list", "address", count, ok, h);
 }
 
 /* One TLV value at p[off..off+len) of item `addr`: items under the current
@@ -715,13 +713,10 @@ static void tlv_value(ecur *c, uint16_t addr, uint32_t off, uint32_t len, char *
 static void tlv_list(ecur *c)
 {
     cs_out *o = c->o;
-    uint16_t count;
-    if (!need(c, 2))
+    uint32_t count, start = c->pos;
+    int lst = list_open(c, EF_TLVS, EF_TLVS_COUNT, &count);
+    if (lst == -2)
         return;
-    uint32_t start = c->pos;
-    int lst = cs_item_add(o, EF_TLVS, start, c->end - start, 0);
-    cs_push(o);
-    rd_u16(c, EF_TLVS_COUNT, &count);
     uint32_t h = FNV_BASIS, i = 0;
     bool ok = true;
     char nb[64], txt[64];
@@ -786,11 +781,7 @@ static void tlv_list(ecur *c)
                     count, extra, extra == 1 ? "" : "s", more, more == 1 ? "" : "s",
                     p == c->end ? "" : " and a partial one");
     }
-    cs_pop(o);
-    cs_item_text(o, lst, "Item list, %u item%s", count, count == 1 ? "" : "s");
-    c->list_count = count;
-    c->list_hash = ok ? (h | 1u) : 0;
-    c->pos = c->end;
+    list_close(c, lst, "Item list", "item", count, ok, h);
 }
 
 /* ---- messages ----------------------------------------------------------------------- */
@@ -803,42 +794,38 @@ typedef struct emsg {
 static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
 {
     cs_out *o = c->o;
-    uint8_t v8;
-    uint16_t v16;
-    uint32_t v32, ref;
+    uint32_t v, cnt, ref, res;
     char t[32];
     switch (cmd) {
     case 0x01:
         if (request) {
-            uint8_t period;
-            if (!rd_u8(c, EF_HB_PERIOD, &period, NULL))
+            if (!rd_num(c, EF_HB_PERIOD, 1, &v, NULL))
                 break;
-            m->hb_period = period;
-            rd_u32(c, EF_HB_COUNTER, &v32, NULL);
-            cs_info(o, "Heartbeat, period %u s", period);
-        } else if (rd_result(c, &v8))
-            cs_info(o, "Heartbeat ack: result %u", v8);
+            m->hb_period = (uint8_t)v;
+            cs_info(o, "Heartbeat, period %u s", v);
+            rd_num(c, EF_HB_COUNTER, 4, &v, NULL);
+        } else if (rd_result(c, &res))
+            cs_info(o, "Heartbeat ack: result %u", res);
         break;
     case 0x02:
         if (request) {
             if (!rd_time(c, EF_LOGIN_TIME, t, sizeof t))
                 break;
             cs_info(o, "Login %s %s", m->terminal, t);
-            if (!rd_u8(c, EF_LOGIN_UNKNOWN_A, &v8, NULL) || !rd_bytes(c, EF_LOGIN_UNKNOWN_B, 4) ||
-                !rd_u16(c, EF_LOGIN_UNKNOWN_C, &v16) || !rd_bytes(c, EF_LOGIN_UNKNOWN_D, 2))
+            if (!rd_num(c, EF_LOGIN_UNKNOWN_A, 1, &v, NULL) ||
+                !rd_bytes(c, EF_LOGIN_UNKNOWN_B, 4) ||
+                !rd_num(c, EF_LOGIN_UNKNOWN_C, 2, &v, NULL) || !rd_bytes(c, EF_LOGIN_UNKNOWN_D, 2))
                 break;
-            if (c->end - c->pos == 16)
+            if (c->end - c->pos == 16) /* the 32-byte variant */
                 rd_bytes(c, EF_LOGIN_EXTRA, 16);
         } else {
-            if (!rd_result(c, &v8))
+            int it;
+            if (!rd_result(c, &res))
                 break;
-            cs_info(o, "Login reply: result %u", v8);
-            if (!need(c, 2))
+            cs_info(o, "Login reply: result %u", res);
+            if (!rd_num(c, EF_LOGIN_REPLY_WORD, 2, &v, &it))
                 break;
-            v16 = cs_le16(c->p + c->pos);
-            int it = cs_item_add(o, EF_LOGIN_REPLY_WORD, c->pos, 2, v16);
-            cs_item_text(o, it, "0x%04X (bytes %u and %u)", v16, c->p[c->pos], c->p[c->pos + 1]);
-            c->pos += 2;
+            cs_item_text(o, it, "0x%04X (bytes %u and %u)", v, v & 0xFF, v >> 8);
             rd_bytes(c, EF_RESERVED, 34);
         }
         break;
@@ -871,25 +858,26 @@ static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
             if (c->card[0])
                 cs_info(o, ", card %s", c->card);
         } else {
-            uint32_t res;
-            if (!rd_u16(c, EF_BILL_ACK_COUNT, &v16) || !rd_u32(c, EF_BILL_ACK_REF, &ref, NULL) ||
-                !rd_u32(c, EF_BILL_ACK_VALUE, &v32, NULL) ||
-                !rd_u32(c, EF_BILL_ACK_RESULT, &res, NULL))
+            if (!rd_num(c, EF_BILL_ACK_COUNT, 2, &cnt, NULL) ||
+                !rd_num(c, EF_BILL_ACK_REF, 4, &ref, NULL) ||
+                !rd_num(c, EF_BILL_ACK_VALUE, 4, &v, NULL) ||
+                !rd_num(c, EF_BILL_ACK_RESULT, 4, &res, NULL))
                 break;
             o->result = (int32_t)(res > 0x7FFFFFFF ? 0x7FFFFFFF : res);
             o->result_name = "Result";
-            cs_info(o, "Bill confirm: %u items, ref %u, result %u", v16, ref, res);
+            cs_info(o, "Bill confirm: %u items, ref %u, result %u", cnt, ref, res);
         }
         break;
     case 0x08:
         if (request) {
             if (rd_time(c, EF_SYNC_TIME, t, sizeof t))
                 cs_info(o, "Time sync %s", t);
-        } else if (rd_result(c, &v8))
-            cs_info(o, "Time sync confirm: result %u", v8);
+        } else if (rd_result(c, &res))
+            cs_info(o, "Time sync confirm: result %u", res);
         break;
     case 0x30: {
         char card[24];
+        int it;
         if (!need(c, 20))
             break;
         put_string(o, EF_CARD, c->p, c->pos, 20, card, sizeof card);
@@ -898,13 +886,12 @@ static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
             cs_info(o, "Card auth %s", card);
             break;
         }
-        int it;
-        if (!rd_u32(c, EF_CARD_BALANCE, &v32, &it))
+        if (!rd_num(c, EF_CARD_BALANCE, 4, &v, &it))
             break;
-        cs_item_text(o, it, "%u (%u.%02u?)", v32, v32 / 100, v32 % 100);
-        cs_info(o, "Card auth %s \u2192 balance %u.%02u", card, v32 / 100, v32 % 100);
-        if (!rd_result(c, &v8) || !rd_u32(c, EF_CARD_REF, &ref, NULL) ||
-            !rd_u32(c, EF_CARD_UNKNOWN, &v32, NULL))
+        cs_item_text(o, it, "%u (%u.%02u?)", v, v / 100, v % 100);
+        cs_info(o, "Card auth %s \u2192 balance %u.%02u", card, v / 100, v % 100);
+        if (!rd_result(c, &res) || !rd_num(c, EF_CARD_REF, 4, &ref, NULL) ||
+            !rd_num(c, EF_CARD_UNKNOWN, 4, &v, NULL))
             break;
         rd_bytes(c, EF_RESERVED, 16);
         break;

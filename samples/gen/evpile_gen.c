@@ -130,6 +130,15 @@ static void frame_hex(esess *s, uint8_t cmd, uint8_t src, uint8_t type, const ch
     evpile_put(&s->a, TERMINAL, cmd, src, type, s->d.p, s->d.n);
 }
 
+/* Recompute the sum of the frame at s->a.p + start (ending s->a.n), after
+ * a byte inside it was changed on purpose. */
+static void resum(esess *s, size_t start)
+{
+    uint32_t sum = cs_sum32(s->a.p + start, s->a.n - start - 4);
+    for (int i = 0; i < 4; i++)
+        s->a.p[s->a.n - 4 + i] = (uint8_t)(sum >> (8 * i));
+}
+
 /* Send what s->a holds (and empty it). */
 static void flush(esess *s, bool from_pile, const size_t *cuts)
 {
@@ -153,12 +162,28 @@ static void send_hex(esess *s, bool from_pile, uint8_t cmd, uint8_t src, uint8_t
     flush(s, from_pile, NULL);
 }
 
-static void heartbeat(esess *s)
+/* Advance the clock to `t` (ns). */
+static void at(esess *s, int64_t t) { gen_advance(s->t.cap, t - s->t.cap->now_ns); }
+
+/* Seed frame `req` from one side, `think` ms later seed frame `reply`
+ * from the other. */
+static void seed_pair(esess *s, bool req_from_pile, int req, int64_t think, int reply)
 {
-    send_seed(s, true, 10, NULL);
-    gen_advance(s->t.cap, 35 * MS);
-    send_seed(s, false, 11, NULL);
+    send_seed(s, req_from_pile, req, NULL);
+    gen_advance(s->t.cap, think * MS);
+    send_seed(s, !req_from_pile, reply, NULL);
 }
+
+/* A platform command `cmd` with data req_hex, 150 ms later the pile's
+ * response with data reply_hex. */
+static void hex_pair(esess *s, uint8_t cmd, const char *req_hex, const char *reply_hex)
+{
+    send_hex(s, false, cmd, 0x00, 0x00, req_hex);
+    gen_advance(s->t.cap, 150 * MS);
+    send_hex(s, true, cmd, 0x10, 0x01, reply_hex);
+}
+
+static void heartbeat(esess *s) { seed_pair(s, true, 10, 35, 11); }
 
 /* Seed #5's 44 points, with the checksum the seed should have printed. */
 static const char points44[] =
@@ -176,7 +201,7 @@ int gen_evpile_session(const char *path, uint64_t seed)
     tcp_init(&s.t, cap, "10.30.0.21", 40321, "47.97.31.5", 8602, 0x5000, 0x6A000000);
     tcp_handshake(&s.t);
     int64_t t0 = T_LOGIN * SEC;
-    gen_advance(cap, t0 - cap->now_ns);
+    at(&s, t0);
 
     /* login (seed #1, 14:46:30) split across two segments, and its reply */
     static const size_t login_cuts[] = {20, 0};
@@ -185,49 +210,41 @@ int gen_evpile_session(const char *path, uint64_t seed)
     send_seed(&s, false, 3, NULL);
 
     /* time sync at 14:46:49 (seed #8) and its confirmation */
-    gen_advance(cap, t0 + 19 * SEC - cap->now_ns);
-    send_seed(&s, false, 8, NULL);
-    gen_advance(cap, 40 * MS);
-    send_seed(&s, true, 9, NULL);
+    at(&s, t0 + 19 * SEC);
+    seed_pair(&s, false, 8, 40, 9);
 
     /* parameter read #1; the 276-byte reply in three segments */
-    gen_advance(cap, t0 + 25 * SEC - cap->now_ns);
+    at(&s, t0 + 25 * SEC);
     send_seed(&s, false, 4, NULL);
     gen_advance(cap, 180 * MS);
     static const size_t reply_cuts[] = {100, 100, 0};
     send_seed(&s, true, 6, reply_cuts);
 
     /* rates: the pile does not answer (seed label) */
-    gen_advance(cap, t0 + 27 * SEC - cap->now_ns);
+    at(&s, t0 + 27 * SEC);
     send_seed(&s, false, 17, NULL);
 
-    gen_advance(cap, t0 + 30 * SEC - cap->now_ns);
+    at(&s, t0 + 30 * SEC);
     heartbeat(&s);
 
     /* a card is presented: authentication and its reply */
-    gen_advance(cap, t0 + 38 * SEC - cap->now_ns);
-    send_seed(&s, true, 15, NULL);
-    gen_advance(cap, 120 * MS);
-    send_seed(&s, false, 16, NULL);
+    at(&s, t0 + 38 * SEC);
+    seed_pair(&s, true, 15, 120, 16);
 
     /* real-time data while charging */
-    gen_advance(cap, t0 + 45 * SEC - cap->now_ns);
-    send_seed(&s, false, 13, NULL);
-    gen_advance(cap, 150 * MS);
-    send_seed(&s, true, 14, NULL);
+    at(&s, t0 + 45 * SEC);
+    seed_pair(&s, false, 13, 150, 14);
 
-    gen_advance(cap, t0 + 60 * SEC - cap->now_ns);
+    at(&s, t0 + 60 * SEC);
     heartbeat(&s);
 
     /* the other real-time request (source byte 0x01) */
-    gen_advance(cap, t0 + 70 * SEC - cap->now_ns);
-    send_seed(&s, false, 12, NULL);
-    gen_advance(cap, 150 * MS);
-    send_seed(&s, true, 14, NULL);
+    at(&s, t0 + 70 * SEC);
+    seed_pair(&s, false, 12, 150, 14);
 
     /* heartbeat and bill upload in one segment; ack and confirmation in
      * one segment */
-    gen_advance(cap, t0 + 90 * SEC - cap->now_ns);
+    at(&s, t0 + 90 * SEC);
     gb_reset(&s.a);
     gb_hex(&s.a, seedhex[10]);
     gb_hex(&s.a, seedhex[18]);
@@ -238,12 +255,12 @@ int gen_evpile_session(const char *path, uint64_t seed)
     flush(&s, false, NULL);
 
     /* parameter read #2 (seed #5's points, checksum corrected) */
-    gen_advance(cap, t0 + 100 * SEC - cap->now_ns);
+    at(&s, t0 + 100 * SEC);
     send_hex(&s, false, 0x04, 0x00, 0x00, points44);
     gen_advance(cap, 200 * MS);
     send_seed(&s, true, 7, NULL);
 
-    gen_advance(cap, t0 + 120 * SEC - cap->now_ns);
+    at(&s, t0 + 120 * SEC);
     heartbeat(&s);
     gen_advance(cap, 3 * SEC);
     tcp_close(&s.t, true);
@@ -265,20 +282,16 @@ int gen_evpile_faults(const char *path, uint64_t seed)
     tcp_init(&s.t, cap, "10.30.0.22", 40500, "47.97.31.5", 8602, 0x7000, 0x7B000000);
     tcp_handshake(&s.t);
     int64_t t0 = cap->now_ns + 100 * MS;
-    gen_advance(cap, 100 * MS);
-    send_seed(&s, true, 2, NULL); /* the 16-byte login */
-    gen_advance(cap, 60 * MS);
-    send_seed(&s, false, 3, NULL);
+    at(&s, t0);
+    seed_pair(&s, true, 2, 60, 3); /* the 16-byte login */
 
     /* the seed's bad checksum (#5), answered correctly (#7) */
     gen_advance(cap, 2 * SEC);
-    send_seed(&s, false, 5, NULL);
-    gen_advance(cap, 200 * MS);
-    send_seed(&s, true, 7, NULL);
+    seed_pair(&s, false, 5, 200, 7);
 
     /* garbage (with a 75 72 of length 1 in it) before a heartbeat; the
      * ack has no end marker (its sum is right) */
-    gen_advance(cap, t0 + 20 * SEC - cap->now_ns);
+    at(&s, t0 + 20 * SEC);
     gb_reset(&s.a);
     gb_hex(&s.a, "de ad be ef 75 72 01 00");
     gb_hex(&s.a, seedhex[10]);
@@ -286,11 +299,7 @@ int gen_evpile_faults(const char *path, uint64_t seed)
     gen_advance(cap, 35 * MS);
     gb_hex(&s.a, seedhex[11]);
     s.a.p[s.a.n - 5] = 0x00;
-    {
-        uint32_t sum = cs_sum32(s.a.p, s.a.n - 4);
-        for (int i = 0; i < 4; i++)
-            s.a.p[s.a.n - 4 + i] = (uint8_t)(sum >> (8 * i));
-    }
+    resum(&s, 0);
     flush(&s, false, NULL);
 
     /* a time sync whose length is 2 too large, 2 bytes of padding after
@@ -298,11 +307,7 @@ int gen_evpile_faults(const char *path, uint64_t seed)
     gen_advance(cap, 2 * SEC);
     frame_hex(&s, 0x08, 0x00, 0x00, "17 20 11 10 15 47 02");
     s.a.p[2] += 2;
-    {
-        uint32_t sum = cs_sum32(s.a.p, s.a.n - 4);
-        for (int i = 0; i < 4; i++)
-            s.a.p[s.a.n - 4 + i] = (uint8_t)(sum >> (8 * i));
-    }
+    resum(&s, 0);
     gb_hex(&s.a, "00 00");
     flush(&s, false, NULL);
     gen_advance(cap, 40 * MS);
@@ -314,35 +319,25 @@ int gen_evpile_faults(const char *path, uint64_t seed)
 
     /* an impossible time (month 13), confirmed anyway */
     gen_advance(cap, 1 * SEC);
-    send_hex(&s, false, 0x08, 0x00, 0x00, "17 20 13 10 15 47 06");
-    gen_advance(cap, 40 * MS);
-    send_seed(&s, true, 9, NULL);
+    hex_pair(&s, 0x08, "17 20 13 10 15 47 06", "00");
 
     /* real-time data whose last item overruns the data */
     gen_advance(cap, 1 * SEC);
-    send_hex(&s, false, 0x09, 0x00, 0x00, "0300 040b 050b 060b");
-    gen_advance(cap, 150 * MS);
-    send_hex(&s, true, 0x09, 0x10, 0x01,
+    hex_pair(&s, 0x09, "0300 040b 050b 060b",
              "0300 040b 04 db030000 050b 04 61000000 060b 04 6400");
 
     /* a point list that overruns (count 5, 3 addresses) */
     gen_advance(cap, 1 * SEC);
-    send_hex(&s, false, 0x09, 0x00, 0x00, "0500 040b 050b 060b");
-    gen_advance(cap, 150 * MS);
-    send_hex(&s, true, 0x09, 0x10, 0x01,
+    hex_pair(&s, 0x09, "0500 040b 050b 060b",
              "0300 040b 04 db030000 050b 04 61000000 060b 04 64000000");
 
     /* a reply whose count (3) disagrees with its items (2) */
     gen_advance(cap, 1 * SEC);
-    send_hex(&s, false, 0x04, 0x00, 0x00, "0200 1500 1600");
-    gen_advance(cap, 150 * MS);
-    send_hex(&s, true, 0x04, 0x10, 0x01, "0300 1500 02 dc00 1600 02 dc00");
+    hex_pair(&s, 0x04, "0200 1500 1600", "0300 1500 02 dc00 1600 02 dc00");
 
     /* a reply with other addresses than the request's points */
     gen_advance(cap, 1 * SEC);
-    send_hex(&s, false, 0x09, 0x00, 0x00, "0200 040b 050b");
-    gen_advance(cap, 150 * MS);
-    send_hex(&s, true, 0x09, 0x10, 0x01, "0200 040b 04 db030000 060b 04 64000000");
+    hex_pair(&s, 0x09, "0200 040b 050b", "0200 040b 04 db030000 060b 04 64000000");
 
     /* a card number cut to 10 bytes; the platform answers it */
     gen_advance(cap, 2 * SEC);
@@ -351,7 +346,7 @@ int gen_evpile_faults(const char *path, uint64_t seed)
     send_seed(&s, false, 16, NULL);
 
     /* a heartbeat 65 s after the previous one; an ack with 2 extra bytes */
-    gen_advance(cap, t0 + 85 * SEC - cap->now_ns);
+    at(&s, t0 + 85 * SEC);
     send_seed(&s, true, 10, NULL);
     gen_advance(cap, 35 * MS);
     send_hex(&s, false, 0x01, 0x00, 0x01, "01 00 00");
@@ -368,7 +363,7 @@ int gen_evpile_faults(const char *path, uint64_t seed)
     send_seed(&s, true, 9, NULL);
 
     /* a heartbeat with source byte 0x20 (direction from the handshake) */
-    gen_advance(cap, t0 + 100 * SEC - cap->now_ns);
+    at(&s, t0 + 100 * SEC);
     send_hex(&s, true, 0x01, 0x20, 0x02, "1e 01000000");
     gen_advance(cap, 35 * MS);
     send_seed(&s, false, 11, NULL);

@@ -346,86 +346,67 @@ static void test_violations(void)
     dec_ctx(NULL, b, n, CS_DIR_UNKNOWN, 0, 0, 1, true);
     CHECK(count_code("evpile.magic.bad") == 1 && o.n_viols == 1, "magic");
 
-    /* type and source */
+    /* one built frame, exactly one violation (NULL: none) */
+    static const struct vcase {
+        uint8_t cmd, src, type;
+        const char *data, *code, *what;
+    } cases[] = {
+        {0x01, 0x10, 0x07, "", "evpile.type.unknown", "frame type 7"},
+        {0x04, 0x10, 0x02, "0000", "evpile.type.unexpected", "pile request on a platform command"},
+        {0x01, 0x00, 0x02, "1e01000000", "evpile.type.unexpected", "platform source, pile type"},
+        {0x01, 0x10, 0x01, "01", "evpile.type.unexpected", "heartbeat ack from the pile"},
+        {0x30, 0x00, 0x01, "3030303030303030313233343536373800000000 f82a0000",
+         "evpile.data.short", "card reply cut after the balance"},
+        {0x02, 0x10, 0x02, "17201110144630 05 00000000 2605 0000 aabbccdd", "evpile.data.trailing",
+         "login with 20 data bytes"},
+        {0x01, 0x00, 0x01, "010203", "evpile.data.trailing", "heartbeat ack with 3 bytes"},
+        {0x08, 0x00, 0x00, "17201a10144630", "evpile.time.invalid", "month digit A"},
+        {0x08, 0x00, 0x00, "17200229120000", "evpile.time.invalid", "2017-02-29"},
+        {0x08, 0x00, 0x00, "20200229120000", NULL, "2020-02-29 is a date"},
+        {0x08, 0x00, 0x00, "17201110246030", "evpile.time.invalid", "hour 24"},
+        {0x06, 0x10, 0x02, "0100 1301 07 17201310150344", "evpile.time.invalid",
+         "bill start time in month 13"},
+        {0x09, 0x00, 0x00, "0500 0306 0406 010b", "evpile.list.overrun", "5 points, 3 present"},
+        {0x09, 0x00, 0x00, "0200 0306 0406 010b", "evpile.list.count_mismatch",
+         "2 points, 3 present"},
+        {0x09, 0x10, 0x01, "0200 0306 02 0000 0406 05 0000", "evpile.list.overrun",
+         "a value overruns"},
+        {0x09, 0x10, 0x01, "0200 0306 02 0000 0406", "evpile.list.overrun", "a header overruns"},
+        {0x09, 0x10, 0x01, "0300 0306 02 0000 0406 02 0000", "evpile.list.count_mismatch",
+         "3 items, 2 present"},
+        {0x09, 0x10, 0x01, "0100 0306 02 0000 0406 02 0000", "evpile.list.count_mismatch",
+         "1 item, 2 present"},
+        {0x05, 0x00, 0x00, "ffff 1500 02 dc00", "evpile.list.count_mismatch", "count 65535"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct vcase *k = &cases[i];
+        n = mk(b, k->cmd, k->src, k->type, k->data);
+        dec(b, n);
+        CHECK(o.n_viols == (k->code ? 1u : 0u) && (!k->code || count_code(k->code) == 1),
+              "%s: %u violations, %s expected", k->what, o.n_viols, k->code ? k->code : "none");
+    }
+    /* the particulars of some of them */
     n = mk(b, 0x01, 0x10, 0x07, "");
     dec(b, n);
-    CHECK(count_code("evpile.type.unknown") == 1 && o.n_viols == 1 &&
-              !strcmp(o.info, "Heartbeat (frame type 0x07)"),
-          "type 7: %s", o.info);
-    n = mk(b, 0x04, 0x10, 0x02, "0000");
+    CHECK(!strcmp(o.info, "Heartbeat (frame type 0x07)"), "type 7: %s", o.info);
+    n = mk(b, 0x02, 0x10, 0x02, "17201110144630 05 00000000 2605 0000 aabbccdd");
     dec(b, n);
-    CHECK(count_code("evpile.type.unexpected") == 1 && o.n_viols == 1,
-          "pile request on a platform command");
-    n = mk(b, 0x01, 0x00, 0x02, "1e01000000");
+    CHECK(item(EF_TRAILING) && item(EF_TRAILING)->length == 4, "4 trailing login bytes");
+    n = mk(b, 0x08, 0x00, 0x00, "17201a10144630");
     dec(b, n);
-    CHECK(count_code("evpile.type.unexpected") == 1 && o.n_viols == 1,
-          "platform source with pile frame type");
-    n = mk(b, 0x01, 0x10, 0x01, "01");
+    CHECK(!strcmp(istr(EF_SYNC_TIME), "2017-1A-10 14:46:30"), "bad digit: %s", istr(EF_SYNC_TIME));
+    n = mk(b, 0x09, 0x10, 0x01, "0100 0306 02 0000 0406 02 0000");
     dec(b, n);
-    CHECK(count_code("evpile.type.unexpected") == 1, "heartbeat ack from the pile");
+    CHECK(item(EF_TRAILING) && item(EF_TRAILING)->length == 5, "the extra item shown");
+    n = mk(b, 0x05, 0x00, 0x00, "ffff 1500 02 dc00");
+    dec(b, n);
+    CHECK(o.n_items < 40, "count 65535: the loop is bounded by the bytes");
+    /* an unknown source byte: the transport decides */
     n = mk(b, 0x01, 0x21, 0x02, "1e01000000");
     dec_ctx(NULL, b, n, CS_DIR_TO_SERVER, 0, 0, 1, false);
     CHECK(count_code("evpile.src.unknown") == 1 && o.n_viols == 1 &&
               o.dir_source == CS_DS_TRANSPORT && o.dir == CS_DIR_TO_SERVER,
           "src 0x21: direction from the transport");
-
-    /* data too short, trailing bytes */
-    n = mk(b, 0x30, 0x00, 0x01, "3030303030303030313233343536373800000000 f82a0000");
-    dec(b, n);
-    CHECK(count_code("evpile.data.short") == 1 && o.n_viols == 1, "card reply cut after balance");
-    n = mk(b, 0x02, 0x10, 0x02, "17201110144630 05 00000000 2605 0000 aabbccdd");
-    dec(b, n);
-    CHECK(count_code("evpile.data.trailing") == 1 && o.n_viols == 1 &&
-              item(EF_TRAILING)->length == 4,
-          "login with 20 data bytes");
-    n = mk(b, 0x01, 0x00, 0x01, "010203");
-    dec(b, n);
-    CHECK(count_code("evpile.data.trailing") == 1, "heartbeat ack with 3 bytes");
-
-    /* BCD time: a bad digit, an impossible date, a leap day */
-    n = mk(b, 0x08, 0x00, 0x00, "17201a10144630");
-    dec(b, n);
-    CHECK(count_code("evpile.time.invalid") == 1 &&
-              !strcmp(istr(EF_SYNC_TIME), "2017-1A-10 14:46:30"),
-          "bad digit: %s", istr(EF_SYNC_TIME));
-    n = mk(b, 0x08, 0x00, 0x00, "17200229120000");
-    dec(b, n);
-    CHECK(count_code("evpile.time.invalid") == 1, "2017-02-29");
-    n = mk(b, 0x08, 0x00, 0x00, "20200229120000");
-    dec(b, n);
-    CHECK(count_code("evpile.time.invalid") == 0, "2020-02-29 is a date");
-    n = mk(b, 0x08, 0x00, 0x00, "17201110246030");
-    dec(b, n);
-    CHECK(count_code("evpile.time.invalid") == 1, "hour 24");
-    n = mk(b, 0x06, 0x10, 0x02, "0100 1301 07 17201310150344");
-    dec(b, n);
-    CHECK(count_code("evpile.time.invalid") == 1, "bill start time in month 13");
-
-    /* lists: overrun and count mismatch */
-    n = mk(b, 0x09, 0x00, 0x00, "0500 0306 0406 010b");
-    dec(b, n);
-    CHECK(count_code("evpile.list.overrun") == 1 && o.n_viols == 1, "5 points, 3 present");
-    n = mk(b, 0x09, 0x00, 0x00, "0200 0306 0406 010b");
-    dec(b, n);
-    CHECK(count_code("evpile.list.count_mismatch") == 1 && o.n_viols == 1, "2 points, 3 present");
-    n = mk(b, 0x09, 0x10, 0x01, "0200 0306 02 0000 0406 05 0000");
-    dec(b, n);
-    CHECK(count_code("evpile.list.overrun") == 1 && o.n_viols == 1, "value overruns");
-    n = mk(b, 0x09, 0x10, 0x01, "0200 0306 02 0000 0406");
-    dec(b, n);
-    CHECK(count_code("evpile.list.overrun") == 1 && o.n_viols == 1, "header overruns");
-    n = mk(b, 0x09, 0x10, 0x01, "0300 0306 02 0000 0406 02 0000");
-    dec(b, n);
-    CHECK(count_code("evpile.list.count_mismatch") == 1 && o.n_viols == 1, "3 items, 2 present");
-    n = mk(b, 0x09, 0x10, 0x01, "0100 0306 02 0000 0406 02 0000");
-    dec(b, n);
-    CHECK(count_code("evpile.list.count_mismatch") == 1 && o.n_viols == 1 &&
-              item(EF_TRAILING) && item(EF_TRAILING)->length == 5,
-          "1 item, 2 present");
-    /* a huge count over few bytes: the loop is bounded by the bytes */
-    n = mk(b, 0x05, 0x00, 0x00, "ffff 1500 02 dc00");
-    dec(b, n);
-    CHECK(count_code("evpile.list.count_mismatch") == 1 && o.n_items < 40, "count 65535");
 }
 
 /* ---- sessions -------------------------------------------------------------- */
