@@ -115,10 +115,16 @@ typedef struct gen_scenario {
 int gen_woshi_session(const char *path, uint64_t seed);
 int gen_woshi_faults(const char *path, uint64_t seed);
 int gen_noise(const char *path, uint64_t seed);
+int gen_evpile_session(const char *path, uint64_t seed);
+int gen_evpile_faults(const char *path, uint64_t seed);
 
 /* Woshi frames: header + payload with the XOR checksum computed, unless
  * `cksum` >= 0 forces a byte. */
 void woshi_put(gbuf *out, uint8_t cmd, const uint8_t *payload, size_t n, int cksum,
                uint32_t token);
+
+/* EV pile frames: header, data, end marker 0x68 and the byte sum. */
+void evpile_put(gbuf *out, uint32_t terminal, uint8_t cmd, uint8_t src, uint8_t type,
+                const uint8_t *data, size_t n);
 
 #endif
