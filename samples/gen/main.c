@@ -14,6 +14,9 @@ static const gen_scenario scenarios[] = {
     {"woshi-session", "a Woshi cabinet session using every 4.6P command", gen_woshi_session},
     {"woshi-faults", "every Woshi fault the dissector reports", gen_woshi_faults},
     {"noise", "ordinary TCP traffic no dissector may claim", gen_noise},
+    {"depgate-session", "a dEpGate gateway: heartbeats, real-time data, consumption records",
+     gen_depgate_session},
+    {"depgate-faults", "every dEpGate fault the dissector reports", gen_depgate_faults},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -24,6 +27,8 @@ static const struct {
 } committed[] = {
     {"woshi-session", 1},
     {"woshi-faults", 1},
+    {"depgate-session", 1},
+    {"depgate-faults", 1},
 };
 
 static const gen_scenario *find(const char *name)
