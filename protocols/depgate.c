@@ -358,6 +358,11 @@ static bool layout_is_fixed(const uint8_t *p, uint32_t pos, uint32_t end, uint16
 
 /* ---- framing and heuristic --------------------------------------------- */
 
+static bool known_cmd(uint16_t cmd)
+{
+    return cs_vs_find(cmd_vals, cmd) != NULL;
+}
+
 static bool header_plausible(const uint8_t *p)
 {
     return p[0] == 0x45 && p[1] == 0x43 && cs_be16(p + 2) <= D_MAX_LEN;
@@ -373,8 +378,10 @@ static cs_frame_kind depgate_frame(const uint8_t *buf, size_t avail, size_t *len
         *len = (size_t)cs_be16(buf + 2) + 4;
         return CS_FRAME_PDU;
     }
+    /* Resynchronise on the next plausible header whose command is known
+     * (or not yet in view): a stray "EC" inside garbage rarely has one. */
     for (size_t i = 1; i + 4 <= avail; i++)
-        if (header_plausible(buf + i)) {
+        if (header_plausible(buf + i) && (i + D_HDR > avail || known_cmd(cs_be16(buf + i + 4)))) {
             *len = i;
             return CS_FRAME_SKIP;
         }
@@ -387,11 +394,6 @@ static cs_frame_kind depgate_frame(const uint8_t *buf, size_t avail, size_t *len
         }
     *len = avail;
     return CS_FRAME_SKIP;
-}
-
-static bool known_cmd(uint16_t cmd)
-{
-    return cs_vs_find(cmd_vals, cmd) != NULL;
 }
 
 /* Strict: every PDU at the start of the payload has the magic, a length

@@ -162,6 +162,12 @@ static void test_framing(void)
     memcpy(g, "\xde\xad\xbe\xef\x45\x00\xff", 7);
     memcpy(g + 7, b, n);
     CHECK(P->frame(g, n + 7, &len) == CS_FRAME_SKIP && len == 7, "skip 7, got %zu", len);
+    /* a stray "EC" with an unknown command inside garbage is skipped too */
+    memcpy(g, "\x01\x45\x43\x00\x10\x12\x34", 7);
+    memcpy(g + 7, b, n);
+    CHECK(P->frame(g, n + 7, &len) == CS_FRAME_SKIP && len == 7, "skip past a stray EC, got %zu",
+          len);
+    CHECK(P->frame(g, 5, &len) == CS_FRAME_SKIP && len == 1, "an EC whose command is not in view");
     /* a tail that may begin a header is kept; one that cannot is not */
     memcpy(g, "\x01\x02\x03\x04\x05\x45\x43", 7);
     CHECK(P->frame(g, 7, &len) == CS_FRAME_SKIP && len == 5, "keep 'EC', skip %zu", len);
