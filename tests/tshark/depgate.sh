@@ -116,6 +116,15 @@ check_eq "no other dEpGate expert items" 20 "$all"
 check_eq "checksum verdict absent on every PDU" 1 \
     "$(cs_tshark -r "$F" -q -z depgate,tree | grep -c '^ Not present  *32 ')"
 
+# ---- chargecap: the checksum verdict reads "absent", never "good" -------------
+# (chargecap's summary line as of this writing: "N messages; checksums: G good, ...")
+for f in "$S" "$F"; do
+    sum=$("$CHARGECAP" "$f" | grep -m1 'checksums:' || true)
+    check_eq "chargecap: no good checksum ($(basename "$f"))" "0 good" "$(grep -o '[0-9]* good' <<< "$sum")"
+    check_eq "chargecap: every message absent ($(basename "$f"))" \
+        "$(grep -o '^ *[0-9]* messages' <<< "$sum" | tr -dc 0-9) absent" "$(grep -o '[0-9]* absent' <<< "$sum")"
+done
+
 # ---- desegmentation off and two passes ------------------------------------------
 check_eq "without reassembly the split PDU is cut, its rest is garbage" "8 9" \
     "$(frames "$S" -o depgate.desegment:FALSE -Y 'depgate.len.truncated || depgate.garbage')"
