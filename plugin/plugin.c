@@ -7,6 +7,7 @@
 
 #include "woshi.h"
 #include "evpile.h"
+#include "depgate.h"
 
 #ifndef CHARGESHARK_VERSION
 #error "CHARGESHARK_VERSION must be defined by the build"
@@ -40,6 +41,7 @@ WS_DLL_PUBLIC uint32_t plugin_describe(void);
 
 CS_WS_PROTOCOL(woshi)
 CS_WS_PROTOCOL(evpile)
+CS_WS_PROTOCOL(depgate)
 
 static void register_all(void)
 {
@@ -47,12 +49,15 @@ static void register_all(void)
     cs_ws_register(ws_woshi);
     ws_evpile = cs_ws_new(&evpile_proto);
     cs_ws_register(ws_evpile);
+    ws_depgate = cs_ws_new(&depgate_proto);
+    cs_ws_register(ws_depgate);
 }
 
 static void handoff_all(void)
 {
     cs_ws_handoff(ws_woshi, heur_tcp_woshi, heur_udp_woshi);
     cs_ws_handoff(ws_evpile, heur_tcp_evpile, heur_udp_evpile);
+    cs_ws_handoff(ws_depgate, heur_tcp_depgate, heur_udp_depgate);
 }
 
 void plugin_register(void)

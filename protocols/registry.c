@@ -1,10 +1,12 @@
 /* registry.c - every protocol of the library, in a fixed order. */
 #include "chargeproto.h"
-#include "woshi.h"
+#include "depgate.h"
 #include "evpile.h"
+#include "woshi.h"
 
 const cs_proto *const cs_protocols[] = {
     &woshi_proto,
     &evpile_proto,
+    &depgate_proto,
     NULL,
 };

@@ -17,6 +17,9 @@ static const gen_scenario scenarios[] = {
     {"evpile-session", "an EV pile session: login, sync, parameters, rates, card, real-time data, bill",
      gen_evpile_session},
     {"evpile-faults", "every EV pile fault the dissector reports", gen_evpile_faults},
+    {"depgate-session", "a dEpGate gateway: heartbeats, real-time data, consumption records",
+     gen_depgate_session},
+    {"depgate-faults", "every dEpGate fault the dissector reports", gen_depgate_faults},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -29,6 +32,8 @@ static const struct {
     {"woshi-faults", 1},
     {"evpile-session", 1},
     {"evpile-faults", 1},
+    {"depgate-session", 1},
+    {"depgate-faults", 1},
 };
 
 static const gen_scenario *find(const char *name)
