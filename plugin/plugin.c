@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include "ruioo.h"
 #include "woshi.h"
 
 #ifndef CHARGESHARK_VERSION
@@ -38,16 +39,20 @@ WS_DLL_PUBLIC uint32_t plugin_describe(void);
     }
 
 CS_WS_PROTOCOL(woshi)
+CS_WS_PROTOCOL(ruioo)
 
 static void register_all(void)
 {
     ws_woshi = cs_ws_new(&woshi_proto);
     cs_ws_register(ws_woshi);
+    ws_ruioo = cs_ws_new(&ruioo_proto);
+    cs_ws_register(ws_ruioo);
 }
 
 static void handoff_all(void)
 {
     cs_ws_handoff(ws_woshi, heur_tcp_woshi, heur_udp_woshi);
+    cs_ws_handoff(ws_ruioo, heur_tcp_ruioo, heur_udp_ruioo);
 }
 
 void plugin_register(void)

@@ -115,6 +115,8 @@ typedef struct gen_scenario {
 int gen_woshi_session(const char *path, uint64_t seed);
 int gen_woshi_faults(const char *path, uint64_t seed);
 int gen_noise(const char *path, uint64_t seed);
+int gen_ruioo_session(const char *path, uint64_t seed);
+int gen_ruioo_faults(const char *path, uint64_t seed);
 
 /* Woshi frames: header + payload with the XOR checksum computed, unless
  * `cksum` >= 0 forces a byte. */

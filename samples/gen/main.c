@@ -14,6 +14,10 @@ static const gen_scenario scenarios[] = {
     {"woshi-session", "a Woshi cabinet session using every 4.6P command", gen_woshi_session},
     {"woshi-faults", "every Woshi fault the dissector reports", gen_woshi_faults},
     {"noise", "ordinary TCP traffic no dissector may claim", gen_noise},
+    {"ruioo-session", "two Ruioo cabinets through every flow, two CRC-16 combinations",
+     gen_ruioo_session},
+    {"ruioo-faults", "every Ruioo fault and tolerated variant the dissector reports",
+     gen_ruioo_faults},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -24,6 +28,8 @@ static const struct {
 } committed[] = {
     {"woshi-session", 1},
     {"woshi-faults", 1},
+    {"ruioo-session", 1},
+    {"ruioo-faults", 1},
 };
 
 static const gen_scenario *find(const char *name)
