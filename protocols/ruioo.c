@@ -328,6 +328,10 @@ static uint8_t quote_at(const uint8_t *b, size_t end, size_t i, bool *typo)
  * ends an unterminated frame; R_MAX_FRAME bytes without any is garbage. */
 static cs_frame_kind ruioo_frame(const uint8_t *buf, size_t avail, size_t *len)
 {
+    if (!avail) {
+        *len = 1;
+        return CS_FRAME_NEED;
+    }
     if (is_gap(buf[0])) {
         size_t i = 1;
         while (i < avail && i < R_MAX_GAP && is_gap(buf[i]))

@@ -804,6 +804,88 @@ static void test_replay(void)
     free_sess(s);
 }
 
+/* Mutated frames through the framer and the decoder, with and without a
+ * session: nothing crashes (the ASan build runs this too), every PDU the
+ * framer cuts is at least a byte, and every item and violation lies
+ * within its PDU. */
+static void test_robustness(void)
+{
+    static const char *const seeds[] = {
+        "{\"866123054876290,CC.BW.1.3021000017.1A2B\"}\r\n",
+        "{\"866123054876290,AQ,1.FU.0000000001;2NF 000000000002;3.ER;;1A2B\"}\r\n",
+        "{ \"866123054876290 ,MR.BF.2 .X1. 6699 \" }\n",
+        "{866123054876290;ch;;1a2b}",
+        "{\xE2\x80\x9C" "866123054876290,RQ.T.1.A.12\xE2\x80\x9D}\r\n",
+    };
+    static const char junk[] = "{}\"\",.;;..  \t\r\n0123456789ABCFUNREMxyz\xE2\x80\x9C\x00\xff";
+    uint64_t r = 0x9E3779B97F4A7C15ull;
+#define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
+    uint8_t buf[2048];
+    int bad = 0;
+    void *s = new_sess(true);
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0;
+        int k = 1 + (int)(RND() % 4);
+        for (int j = 0; j < k; j++) {
+            const char *sd = seeds[RND() % (sizeof seeds / sizeof seeds[0])];
+            size_t l = strlen(sd);
+            if (n + l < sizeof buf) {
+                memcpy(buf + n, sd, l);
+                n += l;
+            }
+        }
+        int muts = (int)(RND() % 6);
+        for (int m = 0; m < muts && n; m++) {
+            size_t at = RND() % n;
+            switch (RND() % 4) {
+            case 0: buf[at] = (uint8_t)junk[RND() % (sizeof junk - 1)]; break;
+            case 1: buf[at] = (uint8_t)RND(); break;
+            case 2: n = at + 1; break; /* cut */
+            default: /* duplicate a run */
+                if (n + 40 < sizeof buf) {
+                    memmove(buf + at + 40, buf + at, n - at);
+                    n += 40;
+                }
+            }
+        }
+        size_t pos = 0;
+        while (pos < n) {
+            size_t len = 0;
+            cs_frame_kind fk = P->frame(buf + pos, n - pos, &len);
+            if (fk == CS_FRAME_NEED || len > n - pos)
+                len = n - pos;
+            if (len == 0) {
+                bad++;
+                break;
+            }
+            cs_ctx ctx = {.frame = (uint32_t)iter + 1, .side = (uint8_t)(iter & 1), .tag = 1};
+            for (int pass = 0; pass < 2; pass++) {
+                if (fk == CS_FRAME_SKIP)
+                    cs_decode_garbage(P, buf + pos, len, &ctx, &o);
+                else
+                    P->decode(pass ? NULL : s, opts, buf + pos, len, &ctx, &o);
+                for (uint32_t i = 0; i < o.n_items; i++)
+                    if (o.items[i].offset + o.items[i].length > len)
+                        bad++;
+                for (uint32_t i = 0; i < o.n_viols; i++)
+                    if (!o.viols[i].frame && o.viols[i].offset + o.viols[i].length > len)
+                        bad++;
+                if (o.n_items_stateless > o.n_items || o.oom)
+                    bad++;
+            }
+            pos += len;
+        }
+        if (iter % 1000 == 999) {
+            P->sess_end(s, &o);
+            free_sess(s);
+            s = new_sess(iter & 1);
+        }
+    }
+    free_sess(s);
+    CHECK(bad == 0, "%d faults in 20000 mutated streams", bad);
+#undef RND
+}
+
 int main(int argc, char **argv)
 {
     cs_out_init(&o, CS_WANT_ITEMS | CS_WANT_INFO);
@@ -820,6 +902,7 @@ int main(int argc, char **argv)
     test_probe();
     test_form();
     test_replay();
+    test_robustness();
     cs_out_free(&o);
     return CHECK_DONE();
 }
