@@ -83,18 +83,8 @@ static void put(gbuf *out, const rcab *c, const char *fmt, ...)
     va_end(ap);
 }
 
-/* One canonical frame in one segment, from the cabinet or the server. */
-static void say(rcab *c, bool from_cabinet, const char *fmt, ...)
-{
-    gb_reset(&c->a);
-    va_list ap;
-    va_start(ap, fmt);
-    vput(&c->a, c, 0, fmt, ap);
-    va_end(ap);
-    tcp_send(&c->t, from_cabinet, c->a.p, c->a.n, NULL);
-}
-
-/* The same with a corrupted CRC. */
+/* One canonical frame in one segment, from the cabinet or the server;
+ * xor != 0 corrupts its CRC. */
 static void say_bad(rcab *c, bool from_cabinet, uint16_t xor, const char *fmt, ...)
 {
     gb_reset(&c->a);
@@ -105,6 +95,8 @@ static void say_bad(rcab *c, bool from_cabinet, uint16_t xor, const char *fmt, .
     tcp_send(&c->t, from_cabinet, c->a.p, c->a.n, NULL);
 }
 
+#define say(c, from_cabinet, ...) say_bad(c, from_cabinet, 0, __VA_ARGS__)
+
 /* Raw bytes in one segment. */
 static void raw(rcab *c, bool from_cabinet, const char *s)
 {
@@ -112,6 +104,20 @@ static void raw(rcab *c, bool from_cabinet, const char *s)
 }
 
 static void wait_ms(rcab *c, int64_t ms) { gen_advance(c->t.cap, ms * MS); }
+
+/* One flow for a slot and power bank: words[] ("CC.BW", "MC.BO", ...)
+ * sent alternately by each side, the first by the cabinet or the server,
+ * gaps_ms[i] before word i + 1. */
+static void run_flow(rcab *c, bool cabinet_first, int slot, const char *id,
+                     const char *const *words, const int *gaps_ms)
+{
+    bool from = cabinet_first;
+    for (int i = 0; words[i]; i++, from = !from) {
+        if (i)
+            wait_ms(c, gaps_ms[i - 1]);
+        say(c, from, "%s.%d.%s.", words[i], slot, id);
+    }
+}
 
 /* Every flow of the document, as a clean cabinet runs them.  ids: the
  * power banks in slots 1, 2, 3 and one that comes from elsewhere. */
@@ -127,25 +133,18 @@ static void cabinet_day(rcab *c, grng *r, const char *const ids[4])
     wait_ms(c, 120);
     say(c, CAB, "AQ,1.FU.%s;2.NF.%s;3.EM.%s;;", ids[0], ids[1], ids[2]);
 
-    /* borrow: CC.BW -> MC.BO -> AM.BO, the cabinet's report and the
-     * server's acknowledgement in separate segments */
+    /* borrow: CC.BW -> MC.BO -> AM.BO, each in its own segment */
     wait_ms(c, (int64_t)rng_range(r, 2000, 4000));
-    say(c, SRV, "CC.BW.1.%s.", ids[0]);
-    wait_ms(c, 1500);
-    say(c, CAB, "MC.BO.1.%s.", ids[0]);
-    wait_ms(c, 60);
-    say(c, SRV, "AM.BO.1.%s.", ids[0]);
+    static const char *const borrow[] = {"CC.BW", "MC.BO", "AM.BO", NULL};
+    run_flow(c, SRV, 1, ids[0], borrow, (const int[]){1500, 60});
 
     wait_ms(c, 30000);
     say(c, CAB, "CH..");
 
     /* borrow failure: CC.BW -> MR.BF -> AR.BF */
     wait_ms(c, (int64_t)rng_range(r, 2000, 4000));
-    say(c, SRV, "CC.BW.2.%s.", ids[1]);
-    wait_ms(c, 2500);
-    say(c, CAB, "MR.BF.2.%s.", ids[1]);
-    wait_ms(c, 50);
-    say(c, SRV, "AR.BF.2.%s.", ids[1]);
+    static const char *const borrow_fail[] = {"CC.BW", "MR.BF", "AR.BF", NULL};
+    run_flow(c, SRV, 2, ids[1], borrow_fail, (const int[]){2500, 50});
 
     /* return: MQ -> RQ.T -> MC.RO -> AM.RO, the last two in one segment
      * each way with a status query riding along */
@@ -174,19 +173,13 @@ static void cabinet_day(rcab *c, grng *r, const char *const ids[4])
 
     /* a power bank from elsewhere: MQ -> RQ.F */
     wait_ms(c, (int64_t)rng_range(r, 3000, 6000));
-    say(c, CAB, "MQ.3.%s.", ids[3]);
-    wait_ms(c, 65);
-    say(c, SRV, "RQ.F.3.%s.", ids[3]);
+    static const char *const refused[] = {"MQ", "RQ.F", NULL};
+    run_flow(c, CAB, 3, ids[3], refused, (const int[]){65});
 
     /* return failure: MQ -> RQ.T -> MR.RF -> AR.RF */
     wait_ms(c, 8000);
-    say(c, CAB, "MQ.2.%s.", ids[1]);
-    wait_ms(c, 70);
-    say(c, SRV, "RQ.T.2.%s.", ids[1]);
-    wait_ms(c, 1200);
-    say(c, CAB, "MR.RF.2.%s.", ids[1]);
-    wait_ms(c, 45);
-    say(c, SRV, "AR.RF.2.%s.", ids[1]);
+    static const char *const return_fail[] = {"MQ", "RQ.T", "MR.RF", "AR.RF", NULL};
+    run_flow(c, CAB, 2, ids[1], return_fail, (const int[]){70, 1200, 45});
 
     wait_ms(c, 30000);
     say(c, CAB, "CH..");
