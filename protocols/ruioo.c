@@ -669,12 +669,6 @@ static bool combo_crc(const rframe *f, const rcrc *c, const rcombo *k, uint16_t 
     return true;
 }
 
-static bool combo_matches(const rframe *f, const rcrc *c, const rcombo *k, uint16_t *crc)
-{
-    uint16_t v;
-    return combo_crc(f, c, k, crc) && crc_value(c, k->enc, &v) && v == *crc;
-}
-
 /* The first allowed combination that matches, in the fixed order
  * (coverage, variant, encoding), skipping `skip`. */
 static bool crc_search(const rframe *f, const rcrc *c, const uint32_t *opts, const rcombo *skip,
@@ -1175,38 +1169,47 @@ static void verdict(const rframe *f, const rcrc *c, const uint32_t *opts, const 
                     rverdict *v)
 {
     memset(v, 0, sizeof *v);
+    uint16_t crc, stored;
     if (combo_pinned(opts)) {
-        v->k = (rcombo){(uint8_t)opts[RO_CRC_VARIANT], (uint8_t)opts[RO_CRC_COVERAGE],
-                        (uint8_t)opts[RO_CRC_ENCODING]};
+        rcombo k = {(uint8_t)opts[RO_CRC_VARIANT], (uint8_t)opts[RO_CRC_COVERAGE],
+                    (uint8_t)opts[RO_CRC_ENCODING]};
+        if (!combo_crc(f, c, &k, &crc)) {
+            v->st = CS_CK_UNVERIFIED; /* a quote coverage, and the frame has no quote */
+            return;
+        }
+        v->k = k;
         v->have = true;
-        v->st = combo_matches(f, c, &v->k, &v->computed) ? CS_CK_GOOD : CS_CK_BAD;
+        v->computed = crc;
+        v->st = crc_value(c, k.enc, &stored) && stored == crc ? CS_CK_GOOD : CS_CK_BAD;
         return;
     }
-    if (s && s->crc.var) {
+    bool learned = s && s->crc.var;
+    /* the learned combination cannot be applied when it covers from a
+     * quote this frame does not have */
+    bool applies = learned && combo_crc(f, c, &s->crc, &crc);
+    if (applies && crc_value(c, s->crc.enc, &stored) && stored == crc) {
         v->k = s->crc;
         v->have = true;
         v->learned_in = s->crc_frame;
-        if (combo_matches(f, c, &v->k, &v->computed)) {
-            v->st = CS_CK_GOOD;
-            return;
-        }
-        rcombo other;
-        uint16_t crc;
-        if (crc_search(f, c, opts, &s->crc, &other, &crc)) {
-            v->changed = true;
-            v->was = s->crc;
-            v->k = other;
-            v->computed = crc;
-            v->learned_in = 0;
-            v->st = CS_CK_GOOD;
-            return;
-        }
-        v->st = CS_CK_BAD; /* computed: what the learned combination gives */
+        v->computed = crc;
+        v->st = CS_CK_GOOD;
         return;
     }
-    if (crc_search(f, c, opts, NULL, &v->k, &v->computed)) {
+    if (crc_search(f, c, opts, learned ? &s->crc : NULL, &v->k, &v->computed)) {
         v->have = true;
         v->st = CS_CK_GOOD;
+        if (learned) {
+            v->changed = true;
+            v->was = s->crc;
+        }
+        return;
+    }
+    if (applies) { /* shown with what the learned combination computes */
+        v->k = s->crc;
+        v->have = true;
+        v->learned_in = s->crc_frame;
+        v->computed = crc;
+        v->st = CS_CK_BAD;
         return;
     }
     v->st = CS_CK_UNVERIFIED;

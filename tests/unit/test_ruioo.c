@@ -385,6 +385,28 @@ static void test_verdicts(void)
           "the session's verdict is in the stateful tail");
     free_sess(s);
 
+    /* learned over the quote; a frame without quotes cannot be held to it */
+    s = new_sess(true);
+    frame_crc(f, sizeof f, IMEI, "CH..", CS_CRC16_ARC, RUIOO_COV_QUOTE, RUIOO_ENC_HEX, false, 0);
+    decs(s, f, CS_DIR_TO_SERVER, 1);
+    CHECK(o.cksum == CS_CK_GOOD && item(RF_CRC_COVERAGE)->v.u == RUIOO_COV_QUOTE, "learned: quote");
+    decs(s, "{" IMEI ",CH..1234}\r\n", CS_DIR_TO_SERVER, 2);
+    CHECK(o.cksum == CS_CK_UNVERIFIED && count_code("ruioo.crc.bad") == 0,
+          "no quote, no match: unverified, not bad (%d %s)", o.cksum, codes());
+    char q[256];
+    size_t qa = 0, qz = 0;
+    snprintf(q, sizeof q, "{" IMEI ",CH..");
+    CHECK(ruioo_coverage_range((const uint8_t *)q, strlen(q), strlen(q) - 1, RUIOO_COV_IMEI_SEP, &qa, &qz) &&
+              qa == 1 && qz == strlen(q),
+          "imei-sep without a quote: from 1");
+    snprintf(q + strlen(q), sizeof q - strlen(q), "%04X}\r\n",
+             cs_crc16(CS_CRC16_ARC, (const uint8_t *)q + qa, qz - qa));
+    decs(s, q, CS_DIR_TO_SERVER, 3);
+    CHECK(o.cksum == CS_CK_GOOD && count_code("ruioo.crc.changed") == 1 &&
+              item(RF_CRC_COVERAGE)->v.u == RUIOO_COV_IMEI_SEP,
+          "no quote, another coverage matches: changed (%s)", codes());
+    free_sess(s);
+
     /* without a session the verdict also follows the mark (the plugin
      * replaces it with the first pass's) */
     decs(NULL, fr(f, sizeof f, "CH.."), CS_DIR_UNKNOWN, 1);
@@ -405,6 +427,10 @@ static void test_verdicts(void)
     decs(NULL, f, CS_DIR_UNKNOWN, 1);
     CHECK(o.cksum == CS_CK_BAD && count_code("ruioo.crc.bad") == 1 && count_code("ruioo.crc.changed") == 0,
           "pinned and not matching: bad (%s)", codes());
+    CHECK(!cs_opts_set(P, opts, "crc_coverage", "quote", err, sizeof err), "pin quote");
+    decs(NULL, "{" IMEI ",CH..1234}\r\n", CS_DIR_UNKNOWN, 1);
+    CHECK(o.cksum == CS_CK_UNVERIFIED && count_code("ruioo.crc.bad") == 0,
+          "pinned over the quote, a frame without one: unverified");
     /* partly pinned: only the variant; another variant's frame is unverified */
     cs_opts_default(P, opts);
     CHECK(!cs_opts_set(P, opts, "crc_variant", "xmodem", err, sizeof err), "pin variant");
@@ -822,6 +848,8 @@ static void test_robustness(void)
 #define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
     uint8_t buf[2048];
     int bad = 0;
+    cs_out bare;
+    cs_out_init(&bare, 0);
     void *s = new_sess(true);
     for (int iter = 0; iter < 20000; iter++) {
         size_t n = 0;
@@ -873,6 +901,13 @@ static void test_robustness(void)
                 if (o.n_items_stateless > o.n_items || o.oom)
                     bad++;
             }
+            /* the verdicts do not depend on what the caller wants built */
+            if (fk != CS_FRAME_SKIP) {
+                P->decode(NULL, opts, buf + pos, len, &ctx, &bare);
+                if (bare.n_items || bare.n_viols != o.n_viols || bare.cksum != o.cksum ||
+                    bare.dir != o.dir || bare.cmd != o.cmd)
+                    bad++;
+            }
             pos += len;
         }
         if (iter % 1000 == 999) {
@@ -882,6 +917,7 @@ static void test_robustness(void)
         }
     }
     free_sess(s);
+    cs_out_free(&bare);
     CHECK(bad == 0, "%d faults in 20000 mutated streams", bad);
 #undef RND
 }
