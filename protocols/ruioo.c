@@ -558,6 +558,21 @@ static bool has_lower(const uint8_t *p, uint32_t n)
     return false;
 }
 
+/* Bytes from the wire for a message or the Info column: printable ASCII
+ * kept, anything else as '?', "..." when cut at bufn - 4 characters. */
+static const char *show(char *buf, size_t bufn, const uint8_t *p, uint32_t n)
+{
+    size_t k = 0, lim = bufn - 4;
+    for (uint32_t i = 0; i < n && k < lim; i++)
+        buf[k++] = p[i] >= 0x20 && p[i] < 0x7F ? (char)p[i] : '?';
+    if (n > lim) {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
 /* ---- coverage, CRC token, discovery ------------------------------------------ */
 
 static bool cov_range(const rframe *f, uint32_t sep, int cov, uint32_t *a, uint32_t *z)
@@ -824,8 +839,9 @@ static void note_lower(rdec *d, const rtok *t)
 {
     if (!d->lower_noted && has_lower(d->b + t->off, t->len)) {
         d->lower_noted = true;
-        cs_viol_add(d->o, RV_WORD_LOWERCASE, -1, t->off, t->len, "\"%.*s\" in lower case",
-                    (int)t->len, (const char *)d->b + t->off);
+        char w[24];
+        cs_viol_add(d->o, RV_WORD_LOWERCASE, -1, t->off, t->len, "\"%s\" in lower case",
+                    show(w, sizeof w, d->b + t->off, t->len));
     }
 }
 
@@ -847,12 +863,13 @@ static int data_item(rdec *d, const rtok *t)
 /* STOREID: 1-2 digits. */
 static void read_slot(rdec *d, uint32_t off, uint32_t len)
 {
+    char w[24];
     cs_out *o = d->o;
     const uint8_t *p = d->b + off;
     if (len < 1 || len > 2 || !all_of(p, len, is_digit)) {
         int it = cs_item_str(o, RF_DATA, off, len, (const char *)p, len);
         cs_viol_add(o, RV_FIELD_INVALID, it, off, len,
-                    "STOREID \"%.*s\" is not a number of 1-2 digits", (int)len, (const char *)p);
+                    "STOREID \"%s\" is not a number of 1-2 digits", show(w, sizeof w, p, len));
         return;
     }
     int v = len == 2 ? (p[0] - '0') * 10 + (p[1] - '0') : p[0] - '0';
@@ -867,6 +884,7 @@ static void read_slot(rdec *d, uint32_t off, uint32_t len)
 /* DEVID: 1-32 letters and digits. */
 static void read_devid(rdec *d, uint32_t off, uint32_t len)
 {
+    char w[48];
     const uint8_t *p = d->b + off;
     int it = cs_item_str(d->o, RF_DEVID, off, len, (const char *)p, len);
     d->devid_off = off;
@@ -876,8 +894,7 @@ static void read_devid(rdec *d, uint32_t off, uint32_t len)
         alnum = alnum && (is_digit(p[i]) || is_alpha(p[i]));
     if (!len || len > R_DEVID_MAX || !alnum)
         cs_viol_add(d->o, RV_FIELD_INVALID, it, off, len,
-                    "DEVID \"%.*s\" is not 1-32 letters and digits", (int)(len > 64 ? 64 : len),
-                    (const char *)p);
+                    "DEVID \"%s\" is not 1-32 letters and digits", show(w, sizeof w, p, len));
 }
 
 static const char *info_phrase(int cmd, int sub)
@@ -971,12 +988,12 @@ static void decode_simple(rdec *d, uint32_t first, uint32_t last)
     else if (d->cmd == C_CQ)
         cs_info(o, "Status query");
     else {
+        char dv[40];
         cs_info(o, "%s", info_phrase(d->cmd, d->sub));
         if (d->slot >= 0)
             cs_info(o, " slot %d", d->slot);
         if (d->devid_len)
-            cs_info(o, " power bank %.*s", (int)(d->devid_len > 32 ? 32 : d->devid_len),
-                    (const char *)d->b + d->devid_off);
+            cs_info(o, " power bank %s", show(dv, sizeof dv, d->b + d->devid_off, d->devid_len));
     }
 }
 
@@ -1012,6 +1029,7 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
     cs_out *o = d->o;
     const rframe *f = d->f;
     const uint8_t *b = d->b;
+    char w[48];
     canon_add(d, ',', 2); /* after the IMEI and after AQ */
     d->canon_valid = true;
     uint32_t nrec = 0;
@@ -1027,8 +1045,8 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
         if (!record_start(d, i, last)) {
             int it = data_item(d, t);
             cs_viol_add(o, RV_FIELD_INVALID, it, t->off, t->len,
-                        "\"%.*s\" where a status record (slot.state[.DEVID]) should begin",
-                        (int)(t->len > 64 ? 64 : t->len), (const char *)b + t->off);
+                        "\"%s\" where a status record (slot.state[.DEVID]) should begin",
+                        show(w, sizeof w, b + t->off, t->len));
             d->canon_valid = false;
             i++;
             continue;
@@ -1087,15 +1105,15 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
         read_slot(d, rec_off, nd);
         rtok stt = {st_off, st_len, 0};
         note_lower(d, &stt);
-        char w[8];
-        int sit = cs_item_strf(o, RF_STATE, st_off, st_len, "%s", word(d, &stt, w, sizeof w));
+        int sit = state ? cs_item_strf(o, RF_STATE, st_off, st_len, "%s", states[state].w)
+                        : cs_item_str(o, RF_STATE, st_off, st_len, (const char *)b + st_off, st_len);
         if (state)
             cs_item_flag(o, cs_item_strf(o, RF_STATE_NAME, st_off, st_len, "%s", states[state].name),
                          CS_IF_GENERATED);
         else
             cs_viol_add(o, RV_STATE_UNKNOWN, sit, st_off, st_len,
-                        "Slot state \"%.*s\" is none of FU, NF, EM, ER", (int)(st_len > 16 ? 16 : st_len),
-                        (const char *)b + st_off);
+                        "Slot state \"%s\" is none of FU, NF, EM, ER",
+                        show(w, sizeof w, b + st_off, st_len));
         d->devid_len = 0;
         if (dv_len)
             read_devid(d, dv_off, dv_len);
@@ -1103,15 +1121,15 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
         if (dotless && !dotless_noted) {
             dotless_noted = true;
             cs_viol_add(o, RV_AQ_DOTLESS, rit, rec_off, rec_end - rec_off,
-                        "Record \"%.*s\" without its dots (read as slot %d, %s)",
-                        (int)(rec_end - rec_off > 48 ? 48 : rec_end - rec_off),
-                        (const char *)b + rec_off, d->slot, state ? states[state].w : "?");
+                        "Record \"%s\" without its dots (read as slot %d, %s)",
+                        show(w, sizeof w, b + rec_off, rec_end - rec_off), d->slot,
+                        state ? states[state].w : "?");
         }
         const char *sn = state ? states[state].name : "unknown state";
         if (d->slot >= 0) {
             if (dv_len)
-                cs_item_text(o, rit, "Slot %d: %s, power bank %.*s", d->slot, sn,
-                             (int)(dv_len > 32 ? 32 : dv_len), (const char *)b + dv_off);
+                cs_item_text(o, rit, "Slot %d: %s, power bank %s", d->slot, sn,
+                             show(w, sizeof w, b + dv_off, dv_len));
             else
                 cs_item_text(o, rit, "Slot %d: %s", d->slot, sn);
             cs_info(o, "%s %d %s", nrec ? "," : "", d->slot, sn);
@@ -1133,6 +1151,7 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
 /* The stateless CRC facts: missing, malformed, lower case. */
 static bool crc_read(rdec *d, rcrc *c)
 {
+    char w[40];
     const rframe *f = d->f;
     cs_out *o = d->o;
     const rtok *t = f->ntok >= 2 ? &f->tok[f->ntok - 1] : NULL;
@@ -1147,8 +1166,8 @@ static bool crc_read(rdec *d, rcrc *c)
     crc_token(f, t, c);
     if (!c->hex_ok && !c->dec_ok)
         cs_viol_add(o, RV_CRC_MALFORMED, -1, t->off, t->len,
-                    "CRC \"%.*s\" is neither 1-4 hex digits nor a decimal number up to 65535",
-                    (int)(t->len > 32 ? 32 : t->len), (const char *)d->b + t->off);
+                    "CRC \"%s\" is neither 1-4 hex digits nor a decimal number up to 65535",
+                    show(w, sizeof w, d->b + t->off, t->len));
     else if (c->hex_ok && has_lower(d->b + t->off, t->len))
         cs_viol_add(o, RV_CRC_LOWERCASE, -1, t->off, t->len, "CRC \"%.*s\" in lower-case hex",
                     (int)t->len, (const char *)d->b + t->off);
@@ -1235,7 +1254,8 @@ static void crc_emit(rdec *d, const rcrc *c, const rverdict *v, uint32_t frame)
         len++;
     }
     int it = cs_item_cksum(o, RF_CRC, off, len, stored, v->computed, v->st, false);
-    cs_item_text(o, it, "\"%.*s\"", (int)c->len, (const char *)d->b + c->off);
+    char w[48];
+    cs_item_text(o, it, "\"%s\"", show(w, sizeof w, d->b + c->off, c->len));
     if (v->have) {
         cs_push(o);
         int k = cs_item_add(o, RF_CRC_VARIANT, c->off, 0, v->k.var);
@@ -1545,8 +1565,8 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
             cs_item_flag(o, cs_item_strf(o, RF_CMD_NAME, t->off, t->len, "%s", c->name + 4),
                          CS_IF_GENERATED);
         } else {
-            cs_viol_add(o, RV_CMD_UNKNOWN, cmd_it, t->off, t->len, "Unknown command word \"%.*s\"",
-                        (int)(t->len > 32 ? 32 : t->len), (const char *)b + t->off);
+            cs_viol_add(o, RV_CMD_UNKNOWN, cmd_it, t->off, t->len, "Unknown command word \"%s\"",
+                        show(w, sizeof w, b + t->off, t->len));
         }
     }
 
@@ -1612,8 +1632,8 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         for (uint32_t i = 1; i < last; i++)
             if (f.tok[i].len)
                 data_item(&d, &f.tok[i]);
-        cs_info(o, "Unknown command %.*s", (int)(f.tok[0].len > 16 ? 16 : f.tok[0].len),
-                (const char *)b + f.tok[0].off);
+        char w[24];
+        cs_info(o, "Unknown command %s", show(w, sizeof w, b + f.tok[0].off, f.tok[0].len));
     }
 
     /* The form: quotes, whitespace, separators, line end. */

@@ -189,7 +189,7 @@ for cap in "$S" "$F"; do
         [ -n "$c" ] || continue
         check_eq "$name: $c as often" "$count" "$(printf '%s\n' "$wsx" | awk -v c="$c" '$1 == c' | wc -l)"
         for fr in ${rest//.../}; do
-            printf '%s\n' "$wsx" | grep -qx "$c $fr" || fail "$name: chargecap reports $c on frame $fr, the plugin does not"
+            grep -x "$c $fr" <<< "$wsx" > /dev/null || fail "$name: chargecap reports $c on frame $fr, the plugin does not"
         done
     done <<< "$ccv"
 done

@@ -830,6 +830,14 @@ static void test_replay(void)
     free_sess(s);
 }
 
+static bool printable(const char *t)
+{
+    for (; *t; t++)
+        if ((unsigned char)*t < 0x20 || (unsigned char)*t >= 0x7F)
+            return false;
+    return true;
+}
+
 /* Mutated frames through the framer and the decoder, with and without a
  * session: nothing crashes (the ASan build runs this too), every PDU the
  * framer cuts is at least a byte, and every item and violation lies
@@ -900,6 +908,12 @@ static void test_robustness(void)
                         bad++;
                 if (o.n_items_stateless > o.n_items || o.oom)
                     bad++;
+                /* texts from the wire reach Wireshark as printable ASCII */
+                for (uint32_t i = 0; i < o.n_items; i++)
+                    bad += !printable(cs_str(&o, o.items[i].str));
+                for (uint32_t i = 0; i < o.n_viols; i++)
+                    bad += !printable(cs_str(&o, o.viols[i].msg));
+                bad += !printable(o.info);
             }
             /* the verdicts do not depend on what the caller wants built */
             if (fk != CS_FRAME_SKIP) {
