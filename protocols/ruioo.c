@@ -30,6 +30,7 @@
 #define R_DEVID_MAX 32  /* protocol-facts 2.5: 1-32 alphanumerics */
 #define R_IMEI_MAX 17
 #define R_FLOWS 32      /* flows tracked per conversation */
+#define R_DISCOVERY 64  /* frames without any match before discovery stops */
 
 /* ---- value names --------------------------------------------------------- */
 
@@ -770,6 +771,7 @@ typedef struct ruioo_sess {
     uint32_t imei_frame;
     rcombo crc;         /* learned combination; var == 0: none */
     uint32_t crc_frame; /* where it was learned */
+    uint32_t crc_misses; /* frames in which nothing matched, before any did */
     uint64_t clock;
     uint32_t n_flows;
     rflow flows[R_FLOWS];
@@ -1214,7 +1216,10 @@ static void verdict(const rframe *f, const rcrc *c, const uint32_t *opts, const 
         v->st = CS_CK_GOOD;
         return;
     }
-    if (crc_search(f, c, opts, learned ? &s->crc : NULL, &v->k, &v->computed)) {
+    /* a conversation in which nothing has matched for a long time is not
+     * searched any more: each search tries up to 84 combinations */
+    bool search = learned || !s || s->crc_misses < R_DISCOVERY;
+    if (search && crc_search(f, c, opts, learned ? &s->crc : NULL, &v->k, &v->computed)) {
         v->have = true;
         v->st = CS_CK_GOOD;
         if (learned) {
@@ -1529,8 +1534,7 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     if (f.imei_len) {
         int it = cs_item_str(o, RF_IMEI, f.imei_off, f.imei_len, (const char *)b + f.imei_off,
                              f.imei_len);
-        snprintf(imei, sizeof imei, "%.*s", (int)(f.imei_len > R_IMEI_MAX ? R_IMEI_MAX : f.imei_len),
-                 (const char *)b + f.imei_off);
+        memcpy(imei, b + f.imei_off, f.imei_len > R_IMEI_MAX ? R_IMEI_MAX : f.imei_len);
         char expect;
         if (f.imei_len != 15)
             cs_viol_add(o, RV_IMEI_LENGTH, it, f.imei_off, f.imei_len,
@@ -1704,6 +1708,8 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         if (s && v.st == CS_CK_GOOD && (!s->crc.var || v.changed)) {
             s->crc = v.k;
             s->crc_frame = ctx->frame;
+        } else if (s && v.st == CS_CK_UNVERIFIED && !s->crc.var && s->crc_misses < R_DISCOVERY) {
+            s->crc_misses++;
         }
     }
     if (!s)

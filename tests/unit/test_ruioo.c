@@ -352,6 +352,20 @@ static void test_verdicts(void)
     }
     free_sess(s);
 
+    /* discovery stops after 64 frames without any match */
+    for (int misses = 63; misses <= 64; misses++) {
+        s = new_sess(true);
+        for (int i = 1; i <= misses; i++) {
+            frame_crc(f, sizeof f, IMEI, "CH..", CS_CRC16_MODBUS, RUIOO_COV_IMEI_SEP,
+                      RUIOO_ENC_HEX, false, 0x5A5A);
+            decs(s, f, CS_DIR_TO_SERVER, (uint32_t)i);
+        }
+        decs(s, fr(f, sizeof f, "CH.."), CS_DIR_TO_SERVER, (uint32_t)misses + 1);
+        CHECK(o.cksum == (misses < 64 ? CS_CK_GOOD : CS_CK_UNVERIFIED),
+              "after %d frames without a match: %d", misses, o.cksum);
+        free_sess(s);
+    }
+
     /* learned, then a corrupted CRC: bad, held to the learned combination */
     s = new_sess(true);
     decs(s, fr(f, sizeof f, "CH.."), CS_DIR_TO_SERVER, 1);
