@@ -70,6 +70,7 @@ typedef struct ws_conv {
 /* Per PDU, first-pass results kept for later passes. */
 typedef struct pdu_rec {
     uint8_t dir, dir_src;
+    uint8_t cksum; /* the first pass's checksum verdict (cs_cksum) */
     bool pending;
     uint32_t resp_frame;
     uint32_t n_items, n_viols;
@@ -352,6 +353,7 @@ static void rec_save(pdu_rec *r, const cs_out *o)
 {
     r->dir = o->dir;
     r->dir_src = o->dir_source;
+    r->cksum = o->cksum;
     r->pending = o->pending;
     r->n_items = o->n_items - o->n_items_stateless;
     r->n_viols = 0;
@@ -655,6 +657,12 @@ static void dissect_one(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tree 
             ctx.dir_override = r->dir;
             ctx.dir_override_source = r->dir_src;
             p->decode(NULL, w->opts, b, (size_t)cap, &ctx, o);
+            /* A stateless decode may add, after its mark, what it can tell
+             * without a session (a checksum verdict that the session
+             * decides); the first pass's tail replaces it. */
+            o->n_items = o->n_items_stateless;
+            o->n_viols = o->n_viols_stateless;
+            o->cksum = r->cksum;
             uint32_t stateless_items = o->n_items;
             rec_replay(r, o, stateless_items);
         }

@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include "ruioo.h"
 #include "woshi.h"
 #include "evpile.h"
 #include "depgate.h"
@@ -42,6 +43,7 @@ WS_DLL_PUBLIC uint32_t plugin_describe(void);
 CS_WS_PROTOCOL(woshi)
 CS_WS_PROTOCOL(evpile)
 CS_WS_PROTOCOL(depgate)
+CS_WS_PROTOCOL(ruioo)
 
 static void register_all(void)
 {
@@ -51,6 +53,8 @@ static void register_all(void)
     cs_ws_register(ws_evpile);
     ws_depgate = cs_ws_new(&depgate_proto);
     cs_ws_register(ws_depgate);
+    ws_ruioo = cs_ws_new(&ruioo_proto);
+    cs_ws_register(ws_ruioo);
 }
 
 static void handoff_all(void)
@@ -58,6 +62,7 @@ static void handoff_all(void)
     cs_ws_handoff(ws_woshi, heur_tcp_woshi, heur_udp_woshi);
     cs_ws_handoff(ws_evpile, heur_tcp_evpile, heur_udp_evpile);
     cs_ws_handoff(ws_depgate, heur_tcp_depgate, heur_udp_depgate);
+    cs_ws_handoff(ws_ruioo, heur_tcp_ruioo, heur_udp_ruioo);
 }
 
 void plugin_register(void)

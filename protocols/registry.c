@@ -2,11 +2,13 @@
 #include "chargeproto.h"
 #include "depgate.h"
 #include "evpile.h"
+#include "ruioo.h"
 #include "woshi.h"
 
 const cs_proto *const cs_protocols[] = {
     &woshi_proto,
     &evpile_proto,
     &depgate_proto,
+    &ruioo_proto,
     NULL,
 };

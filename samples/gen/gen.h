@@ -119,6 +119,8 @@ int gen_evpile_session(const char *path, uint64_t seed);
 int gen_evpile_faults(const char *path, uint64_t seed);
 int gen_depgate_session(const char *path, uint64_t seed);
 int gen_depgate_faults(const char *path, uint64_t seed);
+int gen_ruioo_session(const char *path, uint64_t seed);
+int gen_ruioo_faults(const char *path, uint64_t seed);
 
 /* Woshi frames: header + payload with the XOR checksum computed, unless
  * `cksum` >= 0 forces a byte. */

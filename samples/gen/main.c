@@ -20,6 +20,10 @@ static const gen_scenario scenarios[] = {
     {"depgate-session", "a dEpGate gateway: heartbeats, real-time data, consumption records",
      gen_depgate_session},
     {"depgate-faults", "every dEpGate fault the dissector reports", gen_depgate_faults},
+    {"ruioo-session", "two Ruioo cabinets through every flow, two CRC-16 combinations",
+     gen_ruioo_session},
+    {"ruioo-faults", "every Ruioo fault and tolerated variant the dissector reports",
+     gen_ruioo_faults},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -34,6 +38,8 @@ static const struct {
     {"evpile-faults", 1},
     {"depgate-session", 1},
     {"depgate-faults", 1},
+    {"ruioo-session", 1},
+    {"ruioo-faults", 1},
 };
 
 static const gen_scenario *find(const char *name)

@@ -12,7 +12,9 @@
  *      with a session, garbage through cs_decode_garbage(), sess_end();
  *   4. for every PDU of step 3, decode() again without the session and
  *      with the first pass's direction, as the plugin does on later
- *      passes: the stateless part must be identical (abort otherwise).
+ *      passes: the stateless part must be identical (abort otherwise);
+ *      only the checksum verdict may differ, since the plugin keeps the
+ *      first pass's.
  * Every output is checked: offsets within the bytes (or the derived view),
  * codes and fields within the tables, a terminated Info string.
  */
@@ -90,8 +92,9 @@ static void same_stateless(const cs_out *a, const cs_out *b)
                     !strcmp(cs_str(a, x->msg), cs_str(b, y->msg)),
                 "stateless violation differs between passes");
     }
-    REQUIRE(a->cmd == b->cmd && a->cksum == b->cksum && !strcmp(a->info, b->info),
-            "summary differs between passes");
+    /* the checksum verdict may depend on the session (Ruioo learns its
+     * CRC): the plugin carries it over from the first pass */
+    REQUIRE(a->cmd == b->cmd && !strcmp(a->info, b->info), "summary differs between passes");
     REQUIRE(a->derived_len == b->derived_len &&
                 (!a->derived_len || !memcmp(a->derived, b->derived, a->derived_len)),
             "derived view differs between passes");
