@@ -6,6 +6,7 @@
 #include "engine.h"
 
 #include "woshi.h"
+#include "aicloud.h"
 
 #ifndef CHARGESHARK_VERSION
 #error "CHARGESHARK_VERSION must be defined by the build"
@@ -38,16 +39,20 @@ WS_DLL_PUBLIC uint32_t plugin_describe(void);
     }
 
 CS_WS_PROTOCOL(woshi)
+CS_WS_PROTOCOL(aicloud)
 
 static void register_all(void)
 {
     ws_woshi = cs_ws_new(&woshi_proto);
     cs_ws_register(ws_woshi);
+    ws_aicloud = cs_ws_new(&aicloud_proto);
+    cs_ws_register(ws_aicloud);
 }
 
 static void handoff_all(void)
 {
     cs_ws_handoff(ws_woshi, heur_tcp_woshi, heur_udp_woshi);
+    cs_ws_handoff(ws_aicloud, heur_tcp_aicloud, heur_udp_aicloud);
 }
 
 void plugin_register(void)

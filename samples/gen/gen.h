@@ -115,10 +115,37 @@ typedef struct gen_scenario {
 int gen_woshi_session(const char *path, uint64_t seed);
 int gen_woshi_faults(const char *path, uint64_t seed);
 int gen_noise(const char *path, uint64_t seed);
+int gen_aicloud_session(const char *path, uint64_t seed);
+int gen_aicloud_p2p(const char *path, uint64_t seed);
+int gen_aicloud_field(const char *path, uint64_t seed);
+int gen_aicloud_faults(const char *path, uint64_t seed);
 
 /* Woshi frames: header + payload with the XOR checksum computed, unless
  * `cksum` >= 0 forces a byte. */
 void woshi_put(gbuf *out, uint8_t cmd, const uint8_t *payload, size_t n, int cksum,
                uint32_t token);
+
+/* AI-Cloud frames (aicloud_gen.c): the logical frame is built, its CRC
+ * computed, then every byte between head and tail escaped. */
+typedef struct ac_spec {
+    int dialect;          /* 1 documented (tail 55), 2 field (tail AA) */
+    int crc;              /* a cs_crc16_variant */
+    uint8_t cls, cmd, status;
+    uint16_t seq, ext;
+    uint8_t dev[8];
+    const uint8_t *token; /* documented: NULL = no token; field: NULL = 8 zero bytes */
+    size_t token_len;     /* documented: the bytes after the length byte */
+    const uint8_t *data;
+    size_t data_len;
+    int len;              /* 0 the unescaped size, -1 the on-wire size, else this value */
+    bool crc_forced;      /* store crc_stored instead of the computed CRC */
+    uint16_t crc_stored;
+    bool no_tail;         /* leave the tail off */
+} ac_spec;
+
+/* The logical (unescaped) frame, head to tail. */
+void aicloud_logical(gbuf *out, const ac_spec *f);
+/* The frame as it goes on the wire. */
+void aicloud_put(gbuf *out, const ac_spec *f);
 
 #endif

@@ -14,6 +14,11 @@ static const gen_scenario scenarios[] = {
     {"woshi-session", "a Woshi cabinet session using every 4.6P command", gen_woshi_session},
     {"woshi-faults", "every Woshi fault the dissector reports", gen_woshi_faults},
     {"noise", "ordinary TCP traffic no dissector may claim", gen_noise},
+    {"aicloud-session", "an AI-Cloud device over TCP: login, configuration, heartbeats, data",
+     gen_aicloud_session},
+    {"aicloud-p2p", "two AI-Cloud devices talking directly over UDP", gen_aicloud_p2p},
+    {"aicloud-field", "AI-Cloud in the field dialect (tail 0xAA, fixed token)", gen_aicloud_field},
+    {"aicloud-faults", "every AI-Cloud fault the dissector reports", gen_aicloud_faults},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
