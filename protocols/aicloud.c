@@ -1540,7 +1540,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
 
     /* Where the CRC is: before the tail; without a tail, only when the
      * length says that the tail alone is missing. */
-    bool crc_present = fi.tail ? cend >= AC_HDR + 2 : h.len == u + 1;
+    bool crc_present = cend >= AC_HDR + 2 && (fi.tail || h.len == u + 1);
     uint32_t crc_off = crc_present ? cend - 2 : cend;
 
     decide_dir(&h, s, ctx);
@@ -1567,6 +1567,9 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
         DVIOL(o, AV_LEN_MISMATCH, len_it, 1, 2,
               "Length %u, but the frame has %u bytes unescaped (%zu on the wire)", h.len, u, n);
     }
+    if (fi.tail && !crc_present)
+        DVIOL(o, AV_TRUNCATED, len_it, 0, u, "A %u-byte frame: no room for the CRC after the header",
+              u);
     if (u > AICLOUD_MAX_FRAME)
         DVIOL(o, AV_OVERSIZE, len_it, 0, u, "A %u-byte frame; the maximum is %u", u,
               AICLOUD_MAX_FRAME);

@@ -29,6 +29,10 @@ static const struct {
 } committed[] = {
     {"woshi-session", 1},
     {"woshi-faults", 1},
+    {"aicloud-session", 1},
+    {"aicloud-p2p", 1},
+    {"aicloud-field", 1},
+    {"aicloud-faults", 1},
 };
 
 static const gen_scenario *find(const char *name)

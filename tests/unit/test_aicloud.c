@@ -790,6 +790,15 @@ static void test_frame_violations(void)
     uint8_t tiny[] = {0x55, 0x0A, 0x00, 0xA0, 0x01, 0x55};
     dec(NULL, tiny, sizeof tiny, 0, 0, 1, false);
     CHECK(count_code("aicloud.frame.truncated") == 1, "truncated");
+    /* a header and the tail, but no room for the CRC */
+    ac_spec hb = doc_spec(0xA0, 0x01, 0x02, NULL, 0);
+    hb.token = NULL;
+    encode(&hb);
+    memcpy(t, wire.p, 18);
+    t[18] = 0x55;
+    dec(NULL, t, 19, 0, 0, 1, false);
+    CHECK(count_code("aicloud.frame.truncated") == 1 && o.cksum == CS_CK_ABSENT,
+          "no room for the CRC");
     /* forced dialect: a documented frame read as the field dialect has
      * no tail */
     f = doc_spec(0xA0, 0x01, 0x02, NULL, 0);
@@ -848,6 +857,21 @@ static void test_sessions(void)
     encode(&f);
     dec(s, wire.p, wire.n, 1, 1200, 4, false);
     CHECK(count_code("aicloud.response.unsolicited") == 1, "reply to nothing");
+    /* a failure (01) and a not-supported (03) reply are replies too */
+    for (uint8_t st = 1; st <= 3; st += 2) {
+        f = doc_spec(0xAA, 0xEE, 0x02, (const uint8_t *)"x", 1);
+        f.seq = (uint16_t)(20 + st);
+        encode(&f);
+        dec(s, wire.p, wire.n, 0, 1250, 10u + st, false);
+        f.status = st;
+        f.data = NULL;
+        f.data_len = 0;
+        encode(&f);
+        dec(s, wire.p, wire.n, 1, 1260, 20u + st, false);
+        CHECK(!o.pending && o.req_frame == 10u + st && item_u(AF_GENERIC_REPLY) == 1,
+              "status %u: a generic reply to frame %u (%u)", st, 10u + st, o.req_frame);
+    }
+    f = doc_spec(0xA0, 0x01, 0x00, NULL, 0);
     /* a reply from the requester's own side does not answer it */
     f.seq = 10;
     encode(&f);
