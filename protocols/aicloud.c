@@ -476,17 +476,26 @@ static inline uint32_t ue_peek(unesc *u)
 }
 
 /* The CRC variants (bit v for variant v) that give the value stored
- * after u[0..m). */
-static uint32_t crc_mask(const uint8_t *u, uint32_t m, uint16_t stored, uint32_t pinned)
+ * after u[0..m); with `first`, only the first of them in the fixed order. */
+static uint32_t crc_mask_of(const uint8_t *u, uint32_t m, uint16_t stored, uint32_t pinned,
+                            bool first)
 {
     uint32_t mask = 0;
     for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++) {
         if (pinned && v != pinned)
             continue;
-        if (cs_crc16((cs_crc16_variant)v, u, m) == stored)
+        if (cs_crc16((cs_crc16_variant)v, u, m) == stored) {
             mask |= 1u << v;
+            if (first)
+                break;
+        }
     }
     return mask;
+}
+
+static uint32_t crc_mask(const uint8_t *u, uint32_t m, uint16_t stored, uint32_t pinned)
+{
+    return crc_mask_of(u, m, stored, pinned, false);
 }
 
 static unsigned popcount(uint32_t m)
@@ -1450,6 +1459,159 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
     trailing(c);
 }
 
+/* The CRC stored at d[crc_off], over d[0..crc_off): items, verdict and
+ * h->crc_mask. */
+static void crc_check(cs_out *o, ac_hdr *h, const uint8_t *d, uint32_t crc_off, uint32_t pinned,
+                      const ac_sess *s)
+{
+    int it;
+    uint16_t stored = cs_le16(d + crc_off);
+    /* Without items only the verdict matters, and it is the same
+     * whatever the order: the conversation's variant is tried alone
+     * first (the session learns nothing new from it), and without a
+     * session the search stops at the first match. */
+    bool lean = !(o->want & CS_WANT_ITEMS);
+    uint32_t hint = s && lean && !pinned ? s->crc_learned : 0;
+    if (hint && cs_crc16((cs_crc16_variant)hint, d, crc_off) == stored)
+        h->crc_mask = 1u << hint;
+    else
+        h->crc_mask = crc_mask_of(d, crc_off, stored, pinned, lean && !s);
+    h->crc_checked = true;
+    uint32_t shown = h->crc_mask ? lowest_variant(h->crc_mask)
+                     : pinned   ? pinned
+                                : CS_CRC16_AICLOUD;
+    uint16_t computed = cs_crc16((cs_crc16_variant)shown, d, crc_off);
+    it = dadd(o, AF_CRC, crc_off, 2, stored);
+    if (it >= 0) {
+        o->items[it].aux = computed;
+        o->items[it].status = h->crc_mask ? CS_CK_GOOD : CS_CK_BAD;
+        o->items[it].flags |= CS_IF_LE;
+    }
+    o->cksum = (uint8_t)(h->crc_mask ? CS_CK_GOOD : CS_CK_BAD);
+    if (!h->crc_mask) {
+        if (pinned) {
+            DVIOL(o, AV_CRC_BAD, it, crc_off, 2, "CRC 0x%04X, %s gives 0x%04X", stored,
+                  cs_vs_name(cs_crc16_variant_vals, pinned, "?"), computed);
+        } else {
+            char all[160] = "";
+            size_t k = 0;
+            for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
+                k += (size_t)snprintf(all + k, sizeof all - k, "%s%s 0x%04X", k ? ", " : "",
+                                      cs_vs_name(cs_crc16_variant_vals, v, "?"),
+                                      cs_crc16((cs_crc16_variant)v, d, crc_off));
+            DVIOL(o, AV_CRC_BAD, it, crc_off, 2, "CRC 0x%04X matches no variant (%s)",
+                  stored, all);
+        }
+    } else if (popcount(h->crc_mask) == 1) {
+        gen_item(o, AF_CRC_VARIANT, lowest_variant(h->crc_mask));
+    } else {
+        char all[120] = "";
+        size_t k = 0;
+        for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
+            if (h->crc_mask & (1u << v))
+                k += (size_t)snprintf(all + k, sizeof all - k, "%s%s", k ? ", " : "",
+                                      cs_vs_name(cs_crc16_variant_vals, v, "?"));
+        it = cs_item_strf(o, AF_CRC_CANDIDATES, 0, 0, "%s", all);
+        cs_item_flag(o, it, CS_IF_GENERATED);
+    }
+}
+
+/* What the conversation adds: direction roles, the learned CRC variant,
+ * request/reply pairs, a read reply's parameter, heartbeat timing. */
+static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code,
+                          const char *what, const cs_ctx *ctx, cs_out *o)
+{
+    int it;
+    if (h->dir_src == CS_DS_TRANSPORT || h->dir_src == CS_DS_DECLARED) {
+        if (!s->role[ctx->side & 1] && (h->dir == CS_DIR_TO_SERVER || h->dir == CS_DIR_TO_DEVICE)) {
+            s->role[ctx->side & 1] = (uint8_t)h->dir;
+            s->role[(ctx->side & 1) ^ 1] = (uint8_t)opposite(h->dir);
+        }
+    }
+
+    /* The CRC variant: learned from frames only one variant explains,
+     * it decides between several. */
+    if (h->crc_checked && h->crc_mask) {
+        if (popcount(h->crc_mask) == 1) {
+            s->crc_learned = (uint8_t)lowest_variant(h->crc_mask);
+        } else {
+            bool learned = s->crc_learned && (h->crc_mask & (1u << s->crc_learned));
+            uint32_t v = learned ? s->crc_learned : lowest_variant(h->crc_mask);
+            it = gen_item(o, AF_CRC_VARIANT, v);
+            cs_item_text(o, it, "%s (%s)", cs_vs_name(cs_crc16_variant_vals, v, "?"),
+                         learned ? "the variant this conversation uses"
+                                 : "the first of the matching variants");
+        }
+    }
+
+    /* Requests and replies pair on (class, command, sequence); the side
+     * that asked is part of the key (both P2P peers send requests). */
+    uint64_t key = (uint64_t)code << 16 | h->seq;
+    const acparam *asked = NULL;
+    uint16_t asked_id = 0;
+    if (h->request) {
+        cs_rr_request(&s->rr, &aicloud_proto, key | (uint64_t)(ctx->side & 1) << 40,
+                      h->param, ctx, o);
+    } else {
+        cs_rr_entry hit;
+        bool unsolicited_known = s->start_seen && !ctx->udp;
+        if (cs_rr_response(&s->rr, &aicloud_proto,
+                           key | (uint64_t)((ctx->side & 1) ^ 1) << 40, ctx, o,
+                           unsolicited_known ? AV_UNSOLICITED : -1, &hit) &&
+            h->value_only && h->def && h->def->kind == K_READ_CONFIG) {
+            asked_id = (uint16_t)hit.aux;
+            asked = find_param(asked_id);
+        }
+    }
+    /* A read reply that is the value alone: decoded as the request's
+     * parameter. */
+    if (asked_id && h->value_only) {
+        it = dadd(o, AF_PARAM_ID, h->data, 0, asked_id);
+        cs_item_flag(o, it, CS_IF_GENERATED);
+        cs_item_text(o, it, "%s (0x%04X), from the request in frame %u",
+                     asked ? asked->name : "Unknown", asked_id, o->req_frame);
+        cs_push(o);
+        char txt[80];
+        acur v = {.o = o, .d = d, .pos = h->data, .start = h->data, .end = h->end, .what = what};
+        uint32_t vn = asked ? param_size(&v, asked) : h->end - h->data;
+        if (!v.short_) {
+            param_value(&v, asked, vn, txt, sizeof txt);
+            trailing(&v);
+        }
+        cs_pop(o);
+        if (asked_id == 0x000C && vn == 1 && h->end > h->data)
+            h->hb_value = d[h->data];
+    }
+
+    /* The heartbeat interval from parameter 0x000C. */
+    if (h->hb_value > 0)
+        s->hb_learned = (uint32_t)h->hb_value;
+
+    /* Heartbeat timing: device heartbeats, from the login on. */
+    if (h->def && h->def->kind == K_LOGIN && !h->request && h->status == 0)
+        s->hb_ref_ns = ctx->ts_ns;
+    if (h->def && h->def->kind == K_HEARTBEAT && h->request) {
+        uint32_t interval = s->hb_learned ? s->hb_learned : s->opts[AO_HB_INTERVAL];
+        if (interval) {
+            it = gen_item(o, AF_HB_EXPECTED, interval);
+            cs_item_text(o, it, "%u s (%s)", interval,
+                         s->hb_learned ? "parameter 0x000C" : "the heartbeat_interval preference");
+        }
+        if (s->hb_ref_ns) {
+            int64_t gap = ctx->ts_ns - s->hb_ref_ns;
+            it = gen_item(o, AF_HB_GAP, 0);
+            if (it >= 0)
+                o->items[it].v.i = gap;
+            int64_t limit = (int64_t)interval * (100 + s->opts[AO_HB_TOLERANCE]) * 10000000LL;
+            if (interval && gap > limit)
+                cs_viol_add(o, AV_HB_LATE, it, 0, 0,
+                            "Heartbeat %.1f s after the previous one (interval %u s)",
+                            (double)gap / 1e9, interval);
+        }
+        s->hb_ref_ns = ctx->ts_ns;
+    }
+}
+
 static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n,
                       const cs_ctx *ctx, cs_out *o)
 {
@@ -1633,52 +1795,11 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     }
 
     /* CRC. */
-    uint32_t pinned = opts[AO_CRC];
-    if (crc_present) {
-        uint16_t stored = cs_le16(d + crc_off);
-        h.crc_mask = crc_mask(d, crc_off, stored, pinned);
-        h.crc_checked = true;
-        uint32_t shown = h.crc_mask ? lowest_variant(h.crc_mask)
-                         : pinned   ? pinned
-                                    : CS_CRC16_AICLOUD;
-        uint16_t computed = cs_crc16((cs_crc16_variant)shown, d, crc_off);
-        it = dadd(o, AF_CRC, crc_off, 2, stored);
-        if (it >= 0) {
-            o->items[it].aux = computed;
-            o->items[it].status = h.crc_mask ? CS_CK_GOOD : CS_CK_BAD;
-            o->items[it].flags |= CS_IF_LE;
-        }
-        o->cksum = (uint8_t)(h.crc_mask ? CS_CK_GOOD : CS_CK_BAD);
-        if (!h.crc_mask) {
-            if (pinned) {
-                DVIOL(o, AV_CRC_BAD, it, crc_off, 2, "CRC 0x%04X, %s gives 0x%04X", stored,
-                      cs_vs_name(cs_crc16_variant_vals, pinned, "?"), computed);
-            } else {
-                char all[160] = "";
-                size_t k = 0;
-                for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
-                    k += (size_t)snprintf(all + k, sizeof all - k, "%s%s 0x%04X", k ? ", " : "",
-                                          cs_vs_name(cs_crc16_variant_vals, v, "?"),
-                                          cs_crc16((cs_crc16_variant)v, d, crc_off));
-                DVIOL(o, AV_CRC_BAD, it, crc_off, 2, "CRC 0x%04X matches no variant (%s)",
-                      stored, all);
-            }
-        } else if (popcount(h.crc_mask) == 1) {
-            gen_item(o, AF_CRC_VARIANT, lowest_variant(h.crc_mask));
-        } else {
-            char all[120] = "";
-            size_t k = 0;
-            for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
-                if (h.crc_mask & (1u << v))
-                    k += (size_t)snprintf(all + k, sizeof all - k, "%s%s", k ? ", " : "",
-                                          cs_vs_name(cs_crc16_variant_vals, v, "?"));
-            it = cs_item_strf(o, AF_CRC_CANDIDATES, 0, 0, "%s", all);
-            cs_item_flag(o, it, CS_IF_GENERATED);
-        }
-    } else {
-        it = cs_item_cksum(o, AF_CRC, crc_off, 0, 0, 0, CS_CK_ABSENT, true);
-        cs_item_flag(o, it, CS_IF_DERIVED);
-    }
+    if (crc_present)
+        crc_check(o, &h, d, crc_off, opts[AO_CRC], s);
+    else
+        cs_item_flag(o, cs_item_cksum(o, AF_CRC, crc_off, 0, 0, 0, CS_CK_ABSENT, true),
+                     CS_IF_DERIVED);
     if (fi.tail)
         dadd(o, AF_TAIL, u - 1, 1, d[u - 1]);
     else
@@ -1689,97 +1810,8 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
         cs_info(o, " [short]");
     cs_mark_stateless(o);
 
-    if (!s)
-        return;
-    /* ---- session rules ---- */
-    if (h.dir_src == CS_DS_TRANSPORT || h.dir_src == CS_DS_DECLARED) {
-        if (!s->role[ctx->side & 1] && (h.dir == CS_DIR_TO_SERVER || h.dir == CS_DIR_TO_DEVICE)) {
-            s->role[ctx->side & 1] = (uint8_t)h.dir;
-            s->role[(ctx->side & 1) ^ 1] = (uint8_t)opposite(h.dir);
-        }
-    }
-
-    /* The CRC variant: learned from frames only one variant explains,
-     * it decides between several. */
-    if (h.crc_checked && h.crc_mask) {
-        if (popcount(h.crc_mask) == 1) {
-            s->crc_learned = (uint8_t)lowest_variant(h.crc_mask);
-        } else {
-            bool learned = s->crc_learned && (h.crc_mask & (1u << s->crc_learned));
-            uint32_t v = learned ? s->crc_learned : lowest_variant(h.crc_mask);
-            it = gen_item(o, AF_CRC_VARIANT, v);
-            cs_item_text(o, it, "%s (%s)", cs_vs_name(cs_crc16_variant_vals, v, "?"),
-                         learned ? "the variant this conversation uses"
-                                 : "the first of the matching variants");
-        }
-    }
-
-    /* Requests and replies pair on (class, command, sequence); the side
-     * that asked is part of the key (both P2P peers send requests). */
-    uint64_t key = (uint64_t)code << 16 | h.seq;
-    const acparam *asked = NULL;
-    uint16_t asked_id = 0;
-    if (h.request) {
-        cs_rr_request(&s->rr, &aicloud_proto, key | (uint64_t)(ctx->side & 1) << 40,
-                      h.param, ctx, o);
-    } else {
-        cs_rr_entry hit;
-        bool unsolicited_known = s->start_seen && !ctx->udp;
-        if (cs_rr_response(&s->rr, &aicloud_proto,
-                           key | (uint64_t)((ctx->side & 1) ^ 1) << 40, ctx, o,
-                           unsolicited_known ? AV_UNSOLICITED : -1, &hit) &&
-            h.value_only && h.def && h.def->kind == K_READ_CONFIG) {
-            asked_id = (uint16_t)hit.aux;
-            asked = find_param(asked_id);
-        }
-    }
-    /* A read reply that is the value alone: decoded as the request's
-     * parameter. */
-    if (asked_id && h.value_only) {
-        it = dadd(o, AF_PARAM_ID, h.data, 0, asked_id);
-        cs_item_flag(o, it, CS_IF_GENERATED);
-        cs_item_text(o, it, "%s (0x%04X), from the request in frame %u",
-                     asked ? asked->name : "Unknown", asked_id, o->req_frame);
-        cs_push(o);
-        char txt[80];
-        acur v = {.o = o, .d = d, .pos = h.data, .start = h.data, .end = h.end, .what = what};
-        uint32_t vn = asked ? param_size(&v, asked) : h.end - h.data;
-        if (!v.short_) {
-            param_value(&v, asked, vn, txt, sizeof txt);
-            trailing(&v);
-        }
-        cs_pop(o);
-        if (asked_id == 0x000C && vn == 1 && h.end > h.data)
-            h.hb_value = d[h.data];
-    }
-
-    /* The heartbeat interval from parameter 0x000C. */
-    if (h.hb_value > 0)
-        s->hb_learned = (uint32_t)h.hb_value;
-
-    /* Heartbeat timing: device heartbeats, from the login on. */
-    if (h.def && h.def->kind == K_LOGIN && !h.request && h.status == 0)
-        s->hb_ref_ns = ctx->ts_ns;
-    if (h.def && h.def->kind == K_HEARTBEAT && h.request) {
-        uint32_t interval = s->hb_learned ? s->hb_learned : s->opts[AO_HB_INTERVAL];
-        if (interval) {
-            it = gen_item(o, AF_HB_EXPECTED, interval);
-            cs_item_text(o, it, "%u s (%s)", interval,
-                         s->hb_learned ? "parameter 0x000C" : "the heartbeat_interval preference");
-        }
-        if (s->hb_ref_ns) {
-            int64_t gap = ctx->ts_ns - s->hb_ref_ns;
-            it = gen_item(o, AF_HB_GAP, 0);
-            if (it >= 0)
-                o->items[it].v.i = gap;
-            int64_t limit = (int64_t)interval * (100 + s->opts[AO_HB_TOLERANCE]) * 10000000LL;
-            if (interval && gap > limit)
-                cs_viol_add(o, AV_HB_LATE, it, 0, 0,
-                            "Heartbeat %.1f s after the previous one (interval %u s)",
-                            (double)gap / 1e9, interval);
-        }
-        s->hb_ref_ns = ctx->ts_ns;
-    }
+    if (s)
+        session_rules(s, &h, d, code, what, ctx, o);
 }
 
 const cs_proto aicloud_proto = {

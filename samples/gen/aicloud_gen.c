@@ -66,11 +66,12 @@ static bool must_escape(int dialect, uint8_t c)
     return c == 0x55 || c == 0x54 || (dialect == 2 && (c == 0xAA || c == 0xA9));
 }
 
-static void escape_body(gbuf *out, const uint8_t *p, size_t n, int dialect)
+/* raw: the index in p of a byte to leave unescaped, or n for none. */
+static void escape_body(gbuf *out, const uint8_t *p, size_t n, int dialect, size_t raw)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (!must_escape(dialect, c)) {
+        if (!must_escape(dialect, c) || i == raw) {
             gb_u8(out, c);
             continue;
         }
@@ -111,8 +112,14 @@ void aicloud_put(gbuf *out, const ac_spec *f)
 {
     gbuf lg = {0};
     logical_with(&lg, f, length_field(f));
+    size_t raw = lg.n - 2, data = lg.n - 3 - f->data_len;
+    for (size_t i = data; f->raw_byte > 0 && i < lg.n - 3; i++)
+        if (lg.p[i] == f->raw_byte) {
+            raw = i - 1;
+            break;
+        }
     gb_u8(out, lg.p[0]);
-    escape_body(out, lg.p + 1, lg.n - 2, f->dialect);
+    escape_body(out, lg.p + 1, lg.n - 2, f->dialect, raw);
     if (!f->no_tail)
         gb_u8(out, lg.p[lg.n - 1]);
     gb_free(&lg);
@@ -591,32 +598,76 @@ int gen_aicloud_field(const char *path, uint64_t seed)
 
 /* ---- aicloud-faults --------------------------------------------------------------------- */
 
-/* One frame from the spec of s with its own changes, sent alone. */
-static void send_spec(acs *s, bool from_dev, const ac_spec *f)
+/* The reply to a request of sequence seq (no data), after 40 ms. */
+static void reply(acs *s, bool from_dev, uint8_t cls, uint8_t cmd, uint8_t status, uint16_t seq)
 {
-    aicloud_put(&s->w, f);
+    gen_advance(s->t.cap, 40 * MS);
+    put(s, cls, cmd, status, seq, NULL, 0);
     flush(s, from_dev, NULL);
 }
 
-static ac_spec spec(const acs *s, uint8_t cls, uint8_t cmd, uint8_t status, uint16_t seq,
-                    const gbuf *data)
+/* The device's template with a command and data, for a fault to be set. */
+static ac_spec dev_spec(const acs *s, uint8_t cls, uint8_t cmd, const gbuf *data)
 {
     ac_spec f = s->f;
     f.cls = cls;
     f.cmd = cmd;
-    f.status = status;
-    f.seq = seq;
+    f.status = 0x02;
     f.data = data ? data->p : NULL;
     f.data_len = data ? data->n : 0;
     return f;
 }
 
-/* Reply to a device request of sequence seq (no data). */
-static void reply(acs *s, uint8_t cls, uint8_t cmd, uint8_t status, uint16_t seq)
+/* A request from the device (its next sequence), sent alone a second
+ * after the last, and the server's reply with `status`.  `bytes` goes in
+ * front of the frame in the same segment (garbage), `cut` bytes are cut
+ * off its end, and then `next` (if any) follows in the same segment. */
+static void dev_fault(acs *s, ac_spec f, uint8_t status, const char *bytes, size_t cut,
+                      const ac_spec *next)
 {
-    gen_advance(s->t.cap, 40 * MS);
-    put(s, cls, cmd, status, seq, NULL, 0);
+    gen_advance(s->t.cap, 1 * SEC);
+    f.seq = s->dseq++;
+    if (bytes)
+        gb_put(&s->w, bytes, strlen(bytes));
+    aicloud_put(&s->w, &f);
+    s->w.n -= cut;
+    uint16_t answered = f.seq;
+    if (next) {
+        ac_spec g = *next;
+        g.seq = answered = s->dseq++;
+        aicloud_put(&s->w, &g);
+        f = g;
+    }
+    flush(s, true, NULL);
+    reply(s, false, f.cls, f.cmd, status, answered);
+}
+
+/* A request from the server with data given in hex, and the device's
+ * reply (status, and data in hex or none). */
+static void srv_fault(acs *s, uint8_t cls, uint8_t cmd, const char *garbage, const char *req_hex,
+                      uint8_t status, const char *rsp_hex)
+{
+    gbuf a = {0}, b = {0};
+    gen_advance(s->t.cap, 1 * SEC);
+    if (garbage)
+        gb_put(&s->w, garbage, 6);
+    gb_hex(&a, req_hex);
+    uint16_t seq = s->sseq++;
+    put(s, cls, cmd, 0x02, seq, a.p, a.n);
     flush(s, false, NULL);
+    gen_advance(s->t.cap, 30 * MS);
+    if (rsp_hex)
+        gb_hex(&b, rsp_hex);
+    put(s, cls, cmd, status, seq, b.p, b.n);
+    flush(s, true, NULL);
+    gb_free(&a);
+    gb_free(&b);
+}
+
+static void set_data(gbuf *a, const char *hex)
+{
+    gb_reset(a);
+    gb_hex(a, hex);
 }
 
 int gen_aicloud_faults(const char *path, uint64_t seed)
@@ -641,158 +692,68 @@ int gen_aicloud_faults(const char *path, uint64_t seed)
     heartbeat(&s);
 
     /* a corrupted CRC; the server refuses the data */
-    gen_advance(cap, 1 * SEC);
     gb_put(&a, "T=19.0C", 7);
-    uint16_t seq = s.dseq++;
-    ac_spec f = spec(&s, 0xAA, 0xEE, 0x02, seq, &a);
+    ac_spec f = dev_spec(&s, 0xAA, 0xEE, &a);
     f.crc_forced = true;
     f.crc_stored = 0xBEEF;
-    send_spec(&s, true, &f);
-    reply(&s, 0xAA, 0xEE, 0x01, seq);
-
+    dev_fault(&s, f, 0x01, NULL, 0, NULL);
     /* a 0x54 the device forgot to escape: 54 07 on the wire */
-    gen_advance(cap, 1 * SEC);
-    gb_reset(&a);
-    gb_hex(&a, "0154 07 02");
-    seq = s.dseq++;
-    f = spec(&s, 0xAA, 0xEE, 0x02, seq, &a);
-    aicloud_put(&s.w, &f);
-    for (size_t i = 1; i + 2 < s.w.n; i++)
-        if (s.w.p[i] == 0x54 && s.w.p[i + 1] == 0x02 && s.w.p[i + 2] == 0x07) {
-            memmove(s.w.p + i + 1, s.w.p + i + 2, s.w.n - i - 2);
-            s.w.n--;
-            break;
-        }
-    flush(&s, true, NULL);
-    reply(&s, 0xAA, 0xEE, 0x00, seq);
-
+    set_data(&a, "0154 07 02");
+    f = dev_spec(&s, 0xAA, 0xEE, &a);
+    f.raw_byte = 0x54;
+    dev_fault(&s, f, 0x00, NULL, 0, NULL);
     /* a length 5 too large */
-    gen_advance(cap, 1 * SEC);
-    seq = s.dseq++;
-    f = spec(&s, 0xAA, 0xEE, 0x02, seq, &a);
+    f = dev_spec(&s, 0xAA, 0xEE, &a);
     f.len = (int)logical_size(&f) + 5;
-    send_spec(&s, true, &f);
-    reply(&s, 0xAA, 0xEE, 0x00, seq);
-
+    dev_fault(&s, f, 0x00, NULL, 0, NULL);
     /* a length that counts the escaped bytes */
-    gen_advance(cap, 1 * SEC);
-    gb_reset(&a);
-    gb_hex(&a, "55 54 55 54 30 31");
-    seq = s.dseq++;
-    f = spec(&s, 0xAA, 0xEE, 0x02, seq, &a);
+    set_data(&a, "55 54 55 54 30 31");
+    f = dev_spec(&s, 0xAA, 0xEE, &a);
     f.len = -1;
-    send_spec(&s, true, &f);
-    reply(&s, 0xAA, 0xEE, 0x00, seq);
-
-    /* data cut off (the device reset), then a heartbeat whole */
-    gen_advance(cap, 1 * SEC);
+    dev_fault(&s, f, 0x00, NULL, 0, NULL);
+    /* data cut off (the device reset: 3 data bytes, the CRC and the tail
+     * lost), then a heartbeat whole in the same segment */
     gb_reset(&a);
     gb_put(&a, "ABCDEFGH", 8);
-    seq = s.dseq++;
-    f = spec(&s, 0xAA, 0xEE, 0x02, seq, &a);
-    aicloud_put(&s.w, &f);
-    s.w.n -= 6; /* 3 data bytes, the CRC and the tail lost */
-    seq = s.dseq++;
-    put(&s, 0xA0, 0x01, 0x02, seq, NULL, 0);
-    flush(&s, true, NULL);
-    reply(&s, 0xA0, 0x01, 0x00, seq);
-
+    ac_spec hb = dev_spec(&s, 0xA0, 0x01, NULL);
+    dev_fault(&s, dev_spec(&s, 0xAA, 0xEE, &a), 0x00, NULL, 6, &hb);
     /* a frame above 1400 bytes */
-    gen_advance(cap, 1 * SEC);
     gb_reset(&a);
     for (int i = 0; i < 1450; i++)
         gb_u8(&a, (uint8_t)(0x20 + i % 90));
-    seq = s.dseq++;
-    put(&s, 0xAA, 0xEE, 0x02, seq, a.p, a.n);
-    flush(&s, true, NULL);
-    reply(&s, 0xAA, 0xEE, 0x00, seq);
-
+    dev_fault(&s, dev_spec(&s, 0xAA, 0xEE, &a), 0x00, NULL, 0, NULL);
     /* a heartbeat without its token */
-    gen_advance(cap, 1 * SEC);
-    seq = s.dseq++;
-    f = spec(&s, 0xA0, 0x01, 0x02, seq, NULL);
+    f = dev_spec(&s, 0xA0, 0x01, NULL);
     f.token = NULL;
-    send_spec(&s, true, &f);
-    reply(&s, 0xA0, 0x01, 0x00, seq);
-
+    dev_fault(&s, f, 0x00, NULL, 0, NULL);
     /* an unknown class and an unknown command: not supported */
-    gen_advance(cap, 1 * SEC);
-    gb_reset(&a);
-    gb_hex(&a, "0102");
-    seq = s.dseq++;
-    put(&s, 0xB0, 0x01, 0x02, seq, a.p, a.n);
-    flush(&s, true, NULL);
-    reply(&s, 0xB0, 0x01, 0x03, seq);
-    gen_advance(cap, 1 * SEC);
-    seq = s.dseq++;
-    put(&s, 0xA0, 0x77, 0x02, seq, NULL, 0);
-    flush(&s, true, NULL);
-    reply(&s, 0xA0, 0x77, 0x03, seq);
-
+    set_data(&a, "0102");
+    dev_fault(&s, dev_spec(&s, 0xB0, 0x01, &a), 0x03, NULL, 0, NULL);
+    dev_fault(&s, dev_spec(&s, 0xA0, 0x77, NULL), 0x03, NULL, 0, NULL);
     /* a P2P request with a 5-byte target ID */
-    gen_advance(cap, 1 * SEC);
-    gb_reset(&a);
-    gb_hex(&a, "0000accf23");
-    seq = s.dseq++;
-    put(&s, 0xA0, 0x55, 0x02, seq, a.p, a.n);
-    flush(&s, true, NULL);
-    reply(&s, 0xA0, 0x55, 0x01, seq);
-
+    set_data(&a, "0000accf23");
+    dev_fault(&s, dev_spec(&s, 0xA0, 0x55, &a), 0x01, NULL, 0, NULL);
     /* garbage, then a configuration read in the same segment; the read
      * has two bytes too many */
-    gen_advance(cap, 1 * SEC);
-    gb_put(&s.w, "\xde\xad\xbe\xef\x00\x01", 6);
-    gb_reset(&a);
-    gb_hex(&a, "0c00 ffff");
-    uint16_t sseq = s.sseq++;
-    put(&s, 0xF0, 0xAA, 0x02, sseq, a.p, a.n);
-    flush(&s, false, NULL);
-    gen_advance(cap, 30 * MS);
-    gb_reset(&a);
-    gb_hex(&a, "0c00 14");
-    put(&s, 0xF0, 0xAA, 0x00, sseq, a.p, a.n);
-    flush(&s, true, NULL);
-
+    srv_fault(&s, 0xF0, 0xAA, "\xde\xad\xbe\xef\x00\x01", "0c00 ffff", 0x00, "0c00 14");
     /* a parameter the table does not list: not supported */
-    gen_advance(cap, 1 * SEC);
-    gb_reset(&a);
-    gb_hex(&a, "9900");
-    sseq = s.sseq++;
-    put(&s, 0xF0, 0xAA, 0x02, sseq, a.p, a.n);
-    flush(&s, false, NULL);
-    gen_advance(cap, 30 * MS);
-    put(&s, 0xF0, 0xAA, 0x03, sseq, NULL, 0);
-    flush(&s, true, NULL);
-
+    srv_fault(&s, 0xF0, 0xAA, NULL, "9900", 0x03, NULL);
     /* a status event whose text has no NUL */
-    gen_advance(cap, 1 * SEC);
     gb_reset(&a);
     gb_u8(&a, 0x20);
     gb_hex(&a, GBK_WORK_OK);
-    seq = s.dseq++;
-    put(&s, 0xF0, 0xF0, 0x02, seq, a.p, a.n);
-    flush(&s, true, NULL);
-    reply(&s, 0xF0, 0xF0, 0x00, seq);
-
+    dev_fault(&s, dev_spec(&s, 0xF0, 0xF0, &a), 0x00, NULL, 0, NULL);
     /* a heartbeat answered with status 0x07 */
-    gen_advance(cap, 1 * SEC);
-    seq = s.dseq++;
-    put(&s, 0xA0, 0x01, 0x02, seq, NULL, 0);
-    flush(&s, true, NULL);
-    reply(&s, 0xA0, 0x01, 0x07, seq);
-
+    dev_fault(&s, dev_spec(&s, 0xA0, 0x01, NULL), 0x07, NULL, 0, NULL);
     /* a reply to a request nobody sent */
     gen_advance(cap, 1 * SEC);
-    reply(&s, 0xA0, 0x01, 0x00, 0x7777);
-
+    reply(&s, false, 0xA0, 0x01, 0x00, 0x7777);
     /* a heartbeat 45 s after the previous one (interval 20 s) */
     gen_advance(cap, 45 * SEC);
     heartbeat(&s);
-
     /* a reboot order the device never answers */
     gen_advance(cap, 2 * SEC);
-    sseq = s.sseq++;
-    put(&s, 0xF0, 0x55, 0x02, sseq, NULL, 0);
+    put(&s, 0xF0, 0x55, 0x02, s.sseq++, NULL, 0);
     flush(&s, false, NULL);
     gen_advance(cap, 5 * SEC);
     tcp_close(&s.t, false);
@@ -801,12 +762,8 @@ int gen_aicloud_faults(const char *path, uint64_t seed)
     gen_advance(cap, 3 * SEC);
     tcp_init(&s.t, cap, "10.30.0.41", 40102, "198.51.100.20", 9001, 0x6000, 0x81000000);
     tcp_handshake(&s.t);
-    gb_reset(&a);
-    gb_hex(&a, "01 02 03 04 05 06 07 08");
-    seq = s.dseq++;
-    put(&s, 0xA0, 0x00, 0x02, seq, a.p, a.n);
-    flush(&s, true, NULL);
-    reply(&s, 0xA0, 0x00, 0x00, seq);
+    set_data(&a, "01 02 03 04 05 06 07 08");
+    dev_fault(&s, dev_spec(&s, 0xA0, 0x00, &a), 0x00, NULL, 0, NULL);
     gen_advance(cap, 1 * SEC);
     tcp_close(&s.t, true);
 
@@ -822,26 +779,14 @@ int gen_aicloud_faults(const char *path, uint64_t seed)
     tcp_handshake(&fd.t);
     gb_reset(&a);
     gb_put(&a, "654321", 6);
-    seq = fd.dseq++;
-    f = spec(&fd, 0xAA, 0xEE, 0x02, seq, &a);
+    f = dev_spec(&fd, 0xAA, 0xEE, &a);
     f.crc_forced = true;
     f.crc_stored = 0x1234;
-    send_spec(&fd, true, &f);
-    reply(&fd, 0xAA, 0xEE, 0x01, seq);
-    gen_advance(cap, 1 * SEC);
-    gb_reset(&a);
-    gb_hex(&a, "a9 07");
-    seq = fd.dseq++;
-    f = spec(&fd, 0xAA, 0xEE, 0x02, seq, &a);
-    aicloud_put(&fd.w, &f);
-    for (size_t i = 1; i + 2 < fd.w.n; i++)
-        if (fd.w.p[i] == 0xA9 && fd.w.p[i + 1] == 0x02 && fd.w.p[i + 2] == 0x07) {
-            memmove(fd.w.p + i + 1, fd.w.p + i + 2, fd.w.n - i - 2);
-            fd.w.n--;
-            break;
-        }
-    flush(&fd, true, NULL);
-    reply(&fd, 0xAA, 0xEE, 0x00, seq);
+    dev_fault(&fd, f, 0x01, NULL, 0, NULL);
+    set_data(&a, "a9 07");
+    f = dev_spec(&fd, 0xAA, 0xEE, &a);
+    f.raw_byte = 0xA9;
+    dev_fault(&fd, f, 0x00, NULL, 0, NULL);
     gen_advance(cap, 1 * SEC);
     tcp_close(&fd.t, true);
 

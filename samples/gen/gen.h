@@ -141,6 +141,8 @@ typedef struct ac_spec {
     bool crc_forced;      /* store crc_stored instead of the computed CRC */
     uint16_t crc_stored;
     bool no_tail;         /* leave the tail off */
+    int raw_byte;         /* > 0: the first such byte of the data goes on the wire
+                             unescaped (a device that forgot to escape it) */
 } ac_spec;
 
 /* The logical (unescaped) frame, head to tail. */
