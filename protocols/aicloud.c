@@ -1419,11 +1419,10 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             uint32_t vn = param_size(c, p);
             if (c->short_)
                 break;
-            int it = dadd(o, AF_PARAM_VALUE, c->pos, vn, 0);
+            dadd(o, AF_PARAM_VALUE, c->pos, vn, 0);
             cs_push(o);
             param_value(c, p, vn, b, sizeof b);
             cs_pop(o);
-            (void)it;
             if (p)
                 cs_info(o, "%s %s \u2190 %s", sn, p->short_, b);
             else
@@ -1718,8 +1717,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     int len_it = dadd(o, AF_LEN, 1, 2, h.len);
     if (!fi.tail) {
         cs_viol_add(o, AV_TAIL_MISSING, len_it, (uint32_t)n - 1, 1,
-                    "No tail: the length announces %u bytes, %u are present%s", h.len, u,
-                    n < AICLOUD_MAX_WIRE ? " before the next head or the end" : "");
+                    "No tail: the length announces %u bytes, %u are present", h.len, u);
     } else if (h.len == u) {
         /* the documented meaning */
     } else if (h.len == n) {
@@ -1780,16 +1778,13 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     snprintf(what, sizeof what, "%s (%s)", h.def ? h.def->name : "Command",
              h.request ? "request" : "reply");
     c.what = what;
-    if (h.generic) {
-        it = gen_item(o, AF_GENERIC_REPLY, 1);
-    }
-    if (h.data < h.end || !h.generic) {
-        int dit = dadd(o, AF_DATA, h.data, h.end - h.data, 0);
+    if (h.generic)
+        gen_item(o, AF_GENERIC_REPLY, 1);
+    if (h.data < h.end) { /* the data's fields below it */
+        dadd(o, AF_DATA, h.data, h.end - h.data, 0);
         cs_push(o);
         data_decode(&c, &h, fi.dialect, dev);
         cs_pop(o);
-        if (dit >= 0 && h.data == h.end)
-            o->items[dit].flags |= CS_IF_HIDDEN; /* empty: filterable, not shown */
     } else {
         data_decode(&c, &h, fi.dialect, dev);
     }
