@@ -293,6 +293,16 @@ static void test_escaping(void)
             f.token = tok;
             snprintf(what, sizeof what, "%s: 0x%02X in the token", dn, sp);
             CHECK(roundtrip(&f, what), "%s", what);
+            /* as the token's length byte (documented form) */
+            if (dialect == AICLOUD_DIALECT_DOC && sp < 0x60) {
+                uint8_t longtok[0x60];
+                memset(longtok, 'k', sizeof longtok);
+                f = doc_spec(0xA0, 0x01, 0x02, NULL, 0);
+                f.token = longtok;
+                f.token_len = sp;
+                snprintf(what, sizeof what, "0x%02X as the token length", sp);
+                CHECK(roundtrip(&f, what) && item_u(AF_TOKEN_LEN) == sp, "%s", what);
+            }
             /* in the device ID */
             f = doc_spec(0xA0, 0x01, 0x02, NULL, 0);
             f.dialect = dialect;
