@@ -9,6 +9,7 @@
 #include "woshi.h"
 #include "evpile.h"
 #include "depgate.h"
+#include "aicloud.h"
 
 #ifndef CHARGESHARK_VERSION
 #error "CHARGESHARK_VERSION must be defined by the build"
@@ -44,6 +45,7 @@ CS_WS_PROTOCOL(woshi)
 CS_WS_PROTOCOL(evpile)
 CS_WS_PROTOCOL(depgate)
 CS_WS_PROTOCOL(ruioo)
+CS_WS_PROTOCOL(aicloud)
 
 static void register_all(void)
 {
@@ -55,6 +57,8 @@ static void register_all(void)
     cs_ws_register(ws_depgate);
     ws_ruioo = cs_ws_new(&ruioo_proto);
     cs_ws_register(ws_ruioo);
+    ws_aicloud = cs_ws_new(&aicloud_proto);
+    cs_ws_register(ws_aicloud);
 }
 
 static void handoff_all(void)
@@ -63,6 +67,7 @@ static void handoff_all(void)
     cs_ws_handoff(ws_evpile, heur_tcp_evpile, heur_udp_evpile);
     cs_ws_handoff(ws_depgate, heur_tcp_depgate, heur_udp_depgate);
     cs_ws_handoff(ws_ruioo, heur_tcp_ruioo, heur_udp_ruioo);
+    cs_ws_handoff(ws_aicloud, heur_tcp_aicloud, heur_udp_aicloud);
 }
 
 void plugin_register(void)

@@ -1,5 +1,6 @@
 /* registry.c - every protocol of the library, in a fixed order. */
 #include "chargeproto.h"
+#include "aicloud.h"
 #include "depgate.h"
 #include "evpile.h"
 #include "ruioo.h"
@@ -10,5 +11,6 @@ const cs_proto *const cs_protocols[] = {
     &evpile_proto,
     &depgate_proto,
     &ruioo_proto,
+    &aicloud_proto,
     NULL,
 };

@@ -121,6 +121,10 @@ int gen_depgate_session(const char *path, uint64_t seed);
 int gen_depgate_faults(const char *path, uint64_t seed);
 int gen_ruioo_session(const char *path, uint64_t seed);
 int gen_ruioo_faults(const char *path, uint64_t seed);
+int gen_aicloud_session(const char *path, uint64_t seed);
+int gen_aicloud_p2p(const char *path, uint64_t seed);
+int gen_aicloud_field(const char *path, uint64_t seed);
+int gen_aicloud_faults(const char *path, uint64_t seed);
 
 /* Woshi frames: header + payload with the XOR checksum computed, unless
  * `cksum` >= 0 forces a byte. */
@@ -130,5 +134,29 @@ void woshi_put(gbuf *out, uint8_t cmd, const uint8_t *payload, size_t n, int cks
 /* EV pile frames: header, data, end marker 0x68 and the byte sum. */
 void evpile_put(gbuf *out, uint32_t terminal, uint8_t cmd, uint8_t src, uint8_t type,
                 const uint8_t *data, size_t n);
+/* AI-Cloud frames (aicloud_gen.c): the logical frame is built, its CRC
+ * computed, then every byte between head and tail escaped. */
+typedef struct ac_spec {
+    int dialect;          /* 1 documented (tail 55), 2 field (tail AA) */
+    int crc;              /* a cs_crc16_variant */
+    uint8_t cls, cmd, status;
+    uint16_t seq, ext;
+    uint8_t dev[8];
+    const uint8_t *token; /* documented: NULL = no token; field: NULL = 8 zero bytes */
+    size_t token_len;     /* documented: the bytes after the length byte */
+    const uint8_t *data;
+    size_t data_len;
+    int len;              /* 0 the unescaped size, -1 the on-wire size, else this value */
+    bool crc_forced;      /* store crc_stored instead of the computed CRC */
+    uint16_t crc_stored;
+    bool no_tail;         /* leave the tail off */
+    int raw_byte;         /* > 0: the first such byte of the data goes on the wire
+                             unescaped (a device that forgot to escape it) */
+} ac_spec;
+
+/* The logical (unescaped) frame, head to tail. */
+void aicloud_logical(gbuf *out, const ac_spec *f);
+/* The frame as it goes on the wire. */
+void aicloud_put(gbuf *out, const ac_spec *f);
 
 #endif

@@ -24,6 +24,11 @@ static const gen_scenario scenarios[] = {
      gen_ruioo_session},
     {"ruioo-faults", "every Ruioo fault and tolerated variant the dissector reports",
      gen_ruioo_faults},
+    {"aicloud-session", "an AI-Cloud device over TCP: login, configuration, heartbeats, data",
+     gen_aicloud_session},
+    {"aicloud-p2p", "two AI-Cloud devices talking directly over UDP", gen_aicloud_p2p},
+    {"aicloud-field", "AI-Cloud in the field dialect (tail 0xAA, fixed token)", gen_aicloud_field},
+    {"aicloud-faults", "every AI-Cloud fault the dissector reports", gen_aicloud_faults},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -40,6 +45,10 @@ static const struct {
     {"depgate-faults", 1},
     {"ruioo-session", 1},
     {"ruioo-faults", 1},
+    {"aicloud-session", 1},
+    {"aicloud-p2p", 1},
+    {"aicloud-field", 1},
+    {"aicloud-faults", 1},
 };
 
 static const gen_scenario *find(const char *name)

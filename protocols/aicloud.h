@@ -1,0 +1,58 @@
+/*
+ * aicloud.h - indices into the AI-Cloud tables (protocols/aicloud.c), for
+ * code and tests that name a field, violation or option directly.
+ */
+#ifndef CS_AICLOUD_H
+#define CS_AICLOUD_H
+
+#include "chargeproto.h"
+
+extern const cs_proto aicloud_proto;
+
+/* Framing constants shared with the generator. */
+#define AICLOUD_HEAD 0x55
+#define AICLOUD_TAIL_DOC 0x55   /* the documented form */
+#define AICLOUD_TAIL_FIELD 0xAA /* the field dialect (protocol-facts 6.3) */
+#define AICLOUD_ESC 0x54        /* 55 -> 54 01, 54 -> 54 02 */
+#define AICLOUD_ESC_FIELD 0xA9  /* field dialect also: AA -> A9 01, A9 -> A9 02 */
+#define AICLOUD_MAX_FRAME 1400  /* the document's maximum; larger frames are flagged */
+#define AICLOUD_MAX_WIRE 4096   /* framing never scans further for a tail */
+
+enum aicloud_dialect {
+    AICLOUD_DIALECT_AUTO = 0,
+    AICLOUD_DIALECT_DOC = 1,
+    AICLOUD_DIALECT_FIELD = 2
+};
+
+enum aicloud_field {
+    AF_DIALECT, AF_WIRE_LEN, AF_DIRECTION, AF_COMMAND, AF_GENERIC_REPLY,
+    AF_HEAD, AF_LEN, AF_CLASS, AF_CMD, AF_SEQ, AF_EXT, AF_STATUS, AF_DEVICE_ID,
+    AF_TOKEN_LEN, AF_TOKEN, AF_DATA, AF_CRC, AF_CRC_STATUS, AF_CRC_VARIANT, AF_CRC_CANDIDATES,
+    AF_TAIL, AF_GARBAGE,
+    AF_PASSWORD, AF_LOGIN_TOKEN,
+    AF_PEER, AF_PEER_ID, AF_PEER_TOKEN_LEN, AF_PEER_TOKEN, AF_PEER_IP, AF_PEER_PORT,
+    AF_SENDER_ID, AF_PAYLOAD,
+    AF_FILE_NAME, AF_FILE_CHECKSUM, AF_FRAME_NO, AF_FRAME_SIZE,
+    AF_PARAM_ID, AF_PARAM_VALUE, AF_VERSION, AF_VERSION_HW, AF_VERSION_SW, AF_VERSION_BOOT,
+    AF_SERVER_PORT, AF_SERVER_TRANSPORT, AF_SERVER_HOST, AF_DNS, AF_SEND_WAIT, AF_HEARTBEAT,
+    AF_RTC, AF_RTC_YEAR, AF_RTC_MONTH, AF_RTC_DAY, AF_RTC_HOUR, AF_RTC_MINUTE, AF_RTC_SECOND,
+    AF_RTC_WEEKDAY, AF_WRITE_TIMEOUT, AF_READ_TIMEOUT,
+    AF_EVENT_CODE, AF_EVENT_TEXT, AF_WIFI_ID, AF_WIFI_PASSWORD, AF_TRAILING,
+    AF_REQUEST_IN, AF_RESPONSE_IN, AF_RESPONSE_TIME, AF_HB_GAP, AF_HB_EXPECTED,
+    AF__COUNT
+};
+
+enum aicloud_violation {
+    AV_HEAD_MISSING, AV_TAIL_MISSING, AV_ESCAPE_BAD, AV_TRUNCATED, AV_LEN_MISMATCH,
+    AV_LEN_ESCAPED, AV_OVERSIZE, AV_CRC_BAD, AV_CLASS_UNKNOWN, AV_CMD_UNKNOWN,
+    AV_STATUS_UNKNOWN, AV_TOKEN_MISSING, AV_TOKEN_UNEXPECTED, AV_DATA_SHORT, AV_DATA_TRAILING,
+    AV_STRING_NUL, AV_PARAM_UNKNOWN, AV_UNSOLICITED, AV_UNANSWERED, AV_HB_LATE, AV_GARBAGE,
+    AV__COUNT
+};
+
+enum aicloud_option {
+    AO_DIALECT, AO_CRC, AO_HB_INTERVAL, AO_HB_TOLERANCE,
+    AO__COUNT
+};
+
+#endif
