@@ -519,7 +519,7 @@ static proto_item *add_item(cs_ws *w, proto_tree *t, tvbuff_t *tvb, packet_info 
         break;
     }
     }
-    if (it->flags & CS_IF_GENERATED)
+    if ((it->flags & CS_IF_GENERATED) || (f->flags & CS_FF_GENERATED))
         proto_item_set_generated(pi);
     if (it->flags & CS_IF_HIDDEN)
         proto_item_set_hidden(pi);
@@ -613,19 +613,19 @@ static void tap_pdu(cs_ws *w, packet_info *pinfo, const cs_out *o)
 }
 
 /* Decode and show one PDU (or one run of garbage). */
-/* need_is_garbage: no reassembly will follow, so bytes too few to tell
- * are not a PDU. */
+/* Decode and show one PDU, or one run of garbage.  `kind` is what the
+ * framer said with all the bytes in view (the PDU's own bytes may not be
+ * enough to tell again): SKIP is garbage; PDU, and NEED (the data ended
+ * before the framer could tell), are decoded as a PDU, cut short if so. */
 static void dissect_one(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                        cs_dir transport_dir, bool start_seen, bool udp, bool whole,
-                        bool need_is_garbage)
+                        cs_frame_kind kind, cs_dir transport_dir, bool start_seen, bool udp,
+                        bool whole)
 {
     const cs_proto *p = w->p;
     guint32 idx = next_pdu_index(w, pinfo);
     gint cap = (gint)tvb_captured_length(tvb);
     const guint8 *b = cap ? tvb_get_ptr(tvb, 0, cap) : (const guint8 *)"";
     cs_out *o = &w->out;
-    size_t flen = 0;
-    cs_frame_kind k = p->frame(b, (size_t)cap, &flen);
 
     cs_ctx ctx = {0};
     ctx.frame = pinfo->num;
@@ -636,7 +636,7 @@ static void dissect_one(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     ctx.udp = udp;
     ctx.whole = whole;
 
-    if (k == CS_FRAME_SKIP || (k == CS_FRAME_NEED && need_is_garbage)) {
+    if (kind == CS_FRAME_SKIP) {
         cs_decode_garbage(p, b, (size_t)cap, &ctx, o);
     } else {
         ws_conv *c = get_conv(w, pinfo, start_seen);
@@ -689,7 +689,8 @@ typedef struct tcp_call {
     cs_ws *w;
     cs_dir transport_dir;
     bool start_seen;
-    bool reassembling; /* desegmentation on and possible */
+    bool reassembling;       /* desegmentation on and possible */
+    cs_frame_kind last_kind; /* get_pdu_len's verdict on the PDU dissect_pdu gets next */
 } tcp_call;
 
 static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
@@ -700,7 +701,8 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
     const guint8 *b = tvb_get_ptr(tvb, offset, avail);
     size_t len = 0;
     (void)pinfo;
-    switch (p->frame(b, avail, &len)) {
+    tc->last_kind = p->frame(b, avail, &len);
+    switch (tc->last_kind) {
     case CS_FRAME_PDU:
         return (guint)len;
     case CS_FRAME_SKIP:
@@ -712,7 +714,7 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
     case CS_FRAME_NEED:
         if (tc->reassembling)
             return 0; /* one more segment */
-        return avail;
+        return avail; /* no reassembly: a PDU cut short */
     }
     return avail;
 }
@@ -720,8 +722,8 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     tcp_call *tc = data;
-    dissect_one(tc->w, tvb, pinfo, tree, tc->transport_dir, tc->start_seen, false, false,
-                !tc->reassembling);
+    dissect_one(tc->w, tvb, pinfo, tree, tc->last_kind, tc->transport_dir, tc->start_seen, false,
+                false);
     return tvb_captured_length(tvb);
 }
 
@@ -750,7 +752,7 @@ static int dissect_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (k == CS_FRAME_NEED || len == 0 || len > cap - off)
             len = cap - off;
         tvbuff_t *sub = tvb_new_subset_length(tvb, off, (gint)len);
-        dissect_one(w, sub, pinfo, tree, CS_DIR_PEER, false, true, true, true);
+        dissect_one(w, sub, pinfo, tree, k, CS_DIR_PEER, false, true, true);
         off += (guint)len;
     }
     return (int)cap;

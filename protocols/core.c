@@ -499,7 +499,7 @@ void cs_decode_garbage(const cs_proto *p, const uint8_t *buf, size_t len, const 
     cs_out_reset(o);
     o->garbage = true;
     int it = cs_item_add(o, p->f_garbage, 0, (uint32_t)len, 0);
-    cs_viol_add(o, p->v_garbage, it, 0, (uint32_t)len, "%zu byte%s that do not start a %s PDU, skipped",
+    cs_viol_add(o, p->v_garbage, it, 0, (uint32_t)len, "%zu byte%s skipped: no %s PDU starts here",
                 len, len == 1 ? "" : "s", p->short_name);
     cs_info(o, "[%zu bytes of garbage]", len);
     cs_mark_stateless(o);

@@ -51,9 +51,10 @@ check_eq "login response time" "5	0.048400000" \
 # ---- desegmentation off ------------------------------------------------------
 nodeseg=$(cs_tshark -r "$S" -o woshi.desegment:FALSE -Y woshi -T fields -e frame.number -e _ws.col.Info)
 check_golden woshi-session.nodesegment.txt "$nodeseg"
-# the PDUs split across segments (login 4, inventory 11, FTP upgrade 88;
-# 13 and 89 are header look-alikes inside the rest of a cut PDU) are cut short
-check_eq "without reassembly split PDUs are cut short" "4 11 13 88 89" \
+# the PDUs split across segments (login 4, inventory 11, borrow reply 37,
+# FTP upgrade 88; 13 and 89 are header look-alikes inside the rest of a cut
+# PDU) are cut short
+check_eq "without reassembly split PDUs are cut short" "4 11 13 37 88 89" \
     "$(frames "$S" -o woshi.desegment:FALSE -Y woshi.len.truncated)"
 
 # ---- the faults capture --------------------------------------------------------
