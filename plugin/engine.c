@@ -682,6 +682,7 @@ typedef struct tcp_call {
     cs_dir transport_dir;
     bool start_seen;
     bool reassembling; /* desegmentation on and possible */
+    bool skipping;     /* get_pdu_len's last answer was a run of garbage */
 } tcp_call;
 
 static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
@@ -692,10 +693,12 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
     const guint8 *b = tvb_get_ptr(tvb, offset, avail);
     size_t len = 0;
     (void)pinfo;
+    tc->skipping = false;
     switch (p->frame(b, avail, &len)) {
     case CS_FRAME_PDU:
         return (guint)len;
     case CS_FRAME_SKIP:
+        tc->skipping = true;
         /* without reassembly the bytes kept for a header that might
          * continue in the next segment are garbage too */
         if (!tc->reassembling && avail - len < p->frame_min)
@@ -712,8 +715,10 @@ static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *da
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     tcp_call *tc = data;
+    /* a run of garbage shorter than frame_min re-frames as "need more":
+     * it is still garbage, not a truncated PDU */
     dissect_one(tc->w, tvb, pinfo, tree, tc->transport_dir, tc->start_seen, false, false,
-                !tc->reassembling);
+                !tc->reassembling || tc->skipping);
     return tvb_captured_length(tvb);
 }
 
