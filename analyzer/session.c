@@ -447,9 +447,11 @@ static cs_dir transport_dir(const cc_session *s, int side, bool *start_seen)
     return dp == s->server_port ? CS_DIR_TO_SERVER : CS_DIR_TO_DEVICE;
 }
 
-/* What dissect_one() does with one PDU's (or garbage run's) bytes. */
+/* What dissect_one() does with one PDU's (or garbage run's) bytes:
+ * framed again on its own; "need more" is garbage for a datagram and for
+ * a run the stream framing skipped (need_is_garbage). */
 static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b, uint32_t len,
-                         uint64_t off, bool udp)
+                         uint64_t off, bool udp, bool need_is_garbage)
 {
     const cs_proto *p = s->proto;
     cc_dir *d = &s->d[side];
@@ -466,7 +468,7 @@ static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b
     ctx.whole = udp;
     cc_pdu pdu = {.frame = sh->frame, .off = off, .ts = sh->ts, .b = b, .len = len, .side = side};
     cs_out *o = &sh->out;
-    if (k == CS_FRAME_SKIP || (k == CS_FRAME_NEED && udp)) {
+    if (k == CS_FRAME_SKIP || (k == CS_FRAME_NEED && need_is_garbage)) {
         cs_decode_garbage(p, b, len, &ctx, o);
         d->garbage += len;
         s->garbage_runs++;
@@ -529,7 +531,7 @@ static uint32_t frame_run(cc_shard *sh, cc_session *s, int side, const uint8_t *
             d->target = off + pos + plen;
             break;
         }
-        dispatch_one(sh, s, side, b + pos, (uint32_t)plen, off + pos, false);
+        dispatch_one(sh, s, side, b + pos, (uint32_t)plen, off + pos, false, k == CS_FRAME_SKIP);
         pos += (uint32_t)plen;
     }
     return pos;
@@ -642,7 +644,8 @@ static void deliver(cc_shard *sh, cc_session *s, int side, const uint8_t *p, uin
 }
 
 /* `len` bytes at next_seq are missing and will never come. */
-static void gap(cc_shard *sh, cc_session *s, int side, uint32_t len, const char *why)
+static void gap(cc_shard *sh, cc_session *s, int side, uint32_t len, const char *why,
+                uint64_t frame, int64_t ts)
 {
     cc_dir *d = &s->d[side];
     uint64_t off = d->stream;
@@ -664,7 +667,7 @@ static void gap(cc_shard *sh, cc_session *s, int side, uint32_t len, const char 
         if (abandoned && k > 0 && (size_t)k < sizeof m)
             snprintf(m + k, sizeof m - (size_t)k,
                      "; the %u bytes of the PDU it cuts are left unparsed", abandoned);
-        analyzer_violation(sh, s, CC_A_TCP_GAP, sh->frame, sh->ts, true, off, len, NULL, 0, m);
+        analyzer_violation(sh, s, CC_A_TCP_GAP, frame, ts, true, off, len, NULL, 0, m);
     }
 }
 
@@ -704,7 +707,7 @@ static void check_old(cc_shard *sh, cc_session *s, int side, uint32_t seq, const
     }
 }
 
-static void drain(cc_shard *sh, cc_session *s, int side);
+static void drain(cc_shard *sh, cc_session *s, int side, bool own_frames);
 
 static void ooo_free(cc_dir *d)
 {
@@ -716,7 +719,8 @@ static void ooo_free(cc_dir *d)
     d->n_ooo = d->ooo_bytes = 0;
 }
 
-/* Give up on the bytes before the lowest held segment. */
+/* Give up on the bytes before the lowest held segment: the gap and what
+ * follows it belong to the frames that brought the held segments. */
 static void skip_to_held(cc_shard *sh, cc_session *s, int side, const char *why)
 {
     cc_dir *d = &s->d[side];
@@ -724,8 +728,8 @@ static void skip_to_held(cc_shard *sh, cc_session *s, int side, const char *why)
         return;
     uint32_t lowest = d->ooo->seq;
     if (SEQ_GT(lowest, d->next_seq))
-        gap(sh, s, side, lowest - d->next_seq, why);
-    drain(sh, s, side);
+        gap(sh, s, side, lowest - d->next_seq, why, d->ooo->frame, d->ooo->ts);
+    drain(sh, s, side, true);
 }
 
 /* In-order data at next_seq: n bytes captured of `wire` on the wire. */
@@ -735,13 +739,18 @@ static void take_inorder(cc_shard *sh, cc_session *s, int side, const uint8_t *p
     if (n)
         deliver(sh, s, side, p, n);
     if (wire > n)
-        gap(sh, s, side, wire - n, "cut by the capture's snapshot length");
+        gap(sh, s, side, wire - n, "cut by the capture's snapshot length", sh->frame, sh->ts);
 }
 
-/* Held segments that have become in order. */
-static void drain(cc_shard *sh, cc_session *s, int side)
+/* Held segments that have become in order.  own_frames: they are given
+ * up on what was missing before them, so what they complete belongs to
+ * the frames that brought them; otherwise to the frame that filled the
+ * hole (as Wireshark attributes a reassembled PDU). */
+static void drain(cc_shard *sh, cc_session *s, int side, bool own_frames)
 {
     cc_dir *d = &s->d[side];
+    uint64_t frame = sh->frame;
+    int64_t ts = sh->ts;
     while (d->ooo && !SEQ_GT(d->ooo->seq, d->next_seq)) {
         cc_ooo *o = d->ooo;
         d->ooo = o->next;
@@ -752,6 +761,10 @@ static void drain(cc_shard *sh, cc_session *s, int side)
         uint32_t cap;
         memcpy(&cap, o->data, 4);
         const uint8_t *data = o->data + 4;
+        if (own_frames) {
+            sh->frame = o->frame;
+            sh->ts = o->ts;
+        }
         if (old < wire) {
             if (old)
                 check_old(sh, s, side, o->seq, data, old < cap ? old : cap);
@@ -760,6 +773,8 @@ static void drain(cc_shard *sh, cc_session *s, int side)
         }
         free(o);
     }
+    sh->frame = frame;
+    sh->ts = ts;
 }
 
 static void hold(cc_shard *sh, cc_session *s, int side, uint32_t seq, const uint8_t *p, uint32_t n,
@@ -806,10 +821,12 @@ static void acked(cc_shard *sh, cc_session *s, int side)
 {
     cc_dir *d = &s->d[side];
     while (d->ooo && d->acked_set && SEQ_GT(d->acked, d->next_seq)) {
-        uint32_t to = SEQ_LT(d->acked, d->ooo->seq) ? d->acked : d->ooo->seq;
-        if (to != d->next_seq)
-            gap(sh, s, side, to - d->next_seq, "acknowledged by the peer but not captured");
-        drain(sh, s, side);
+        if (!SEQ_LT(d->acked, d->ooo->seq)) {
+            skip_to_held(sh, s, side, "acknowledged by the peer but not captured");
+            continue;
+        }
+        gap(sh, s, side, d->acked - d->next_seq, "acknowledged by the peer but not captured",
+            sh->frame, sh->ts);
     }
 }
 
@@ -835,7 +852,7 @@ static void tcp_data(cc_shard *sh, cc_session *s, int side, uint32_t seq, const 
         return;
     }
     take_inorder(sh, s, side, p, n, wire);
-    drain(sh, s, side);
+    drain(sh, s, side, false);
 }
 
 /* ---- identification ------------------------------------------------------------------------- */
@@ -1018,7 +1035,7 @@ static void udp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *p
         cs_frame_kind k = s->proto->frame(pk->payload + at, n - at, &len);
         if (k == CS_FRAME_NEED || len == 0 || len > n - at)
             len = n - at;
-        dispatch_one(sh, s, side, pk->payload + at, (uint32_t)len, off + at, true);
+        dispatch_one(sh, s, side, pk->payload + at, (uint32_t)len, off + at, true, true);
         at += (uint32_t)len;
     }
 }
