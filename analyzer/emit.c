@@ -101,6 +101,10 @@ void cc_stats_merge(cc_stats *d, const cc_stats *s)
         d->frag_dropped = s->frag_dropped;
         memcpy(d->skipped, s->skipped, sizeof d->skipped);
     }
+    if (!d->lt_count[0] && s->lt_count[0]) {
+        memcpy(d->lt_val, s->lt_val, sizeof d->lt_val);
+        memcpy(d->lt_count, s->lt_count, sizeof d->lt_count);
+    }
     if (s->bytes_read > d->bytes_read)
         d->bytes_read = s->bytes_read;
     if (!d->format[0])

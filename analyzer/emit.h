@@ -54,6 +54,8 @@ typedef struct cc_stats {
     /* whole-file facts (shard 0 sets them) */
     uint64_t frames, bytes_read, tcp_packets, udp_packets, frag_dropped;
     uint64_t skipped[CC_SKIP__COUNT];
+    int lt_val[8];                     /* frames by link type (the first 8) */
+    uint64_t lt_count[8];
     int64_t first_ts, last_ts;
     char format[24];
     char damaged[320], warning[200], open_error[320], extract_error[256];

@@ -372,8 +372,10 @@ static cc_read_status cut_short(cc_reader *r, const char *what, ssize_t have, si
 {
     if (r->err[0])
         return CC_READ_DAMAGED;
+    /* "packet N": the one being read; "the block after packet N": the last read */
+    bool after = strstr(what, "after") != NULL;
     set_err(r, "the file ends inside %s %llu (%zd of %zu bytes)%s", what,
-            (unsigned long long)r->frame + 1, have < 0 ? (ssize_t)0 : have, need,
+            (unsigned long long)r->frame + (after ? 0 : 1), have < 0 ? (ssize_t)0 : have, need,
             r->z_cut ? "; the gzip data is cut short" : "");
     return CC_READ_DAMAGED;
 }

@@ -445,7 +445,16 @@ static void json_summary(cc_frep *r, const cc_stats *st)
         sb_s(&b, "null");
     sb_s(&b, ",\"frames\":");
     sb_u64(&b, st->frames);
-    sb_s(&b, ",\"first_ts\":");
+    sb_s(&b, ",\"link_types\":{");
+    for (int k = 0; k < 8 && st->lt_count[k]; k++) {
+        if (k)
+            sb_c(&b, ',');
+        sb_c(&b, '"');
+        sb_i64(&b, st->lt_val[k]);
+        sb_s(&b, "\":");
+        sb_u64(&b, st->lt_count[k]);
+    }
+    sb_s(&b, "},\"first_ts\":");
     if (st->frames) {
         sb_c(&b, '"');
         sb_iso(&b, st->first_ts);

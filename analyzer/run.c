@@ -383,6 +383,15 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
             }
             st->last_ts = rec.ts_ns;
             st->frames = rec.frame;
+            if (j->shard == 0) {
+                int k = 0;
+                while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
+                    k++;
+                if (k < 8) {
+                    st->lt_val[k] = rec.linktype;
+                    st->lt_count[k]++;
+                }
+            }
             cc_shard_packet(sh, &rec);
             if (++n % FLUSH_EVERY == 0) {
                 cc_emit_flush(e, cc_shard_ev(sh), true, false, NULL);

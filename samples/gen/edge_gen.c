@@ -6,6 +6,8 @@
  *     1 out of order       2 retransmission      3 overlap with other bytes
  *     4 gap inside a PDU   5 picked up mid-stream 6 sequence numbers wrap
  *     7 IPv4 fragments (reversed)                8 reset, then the ports reused
+ * garbage-runs: runs of 1, 2, 3 and 5 bytes of garbage between PDUs, and
+ *   one run alone in its segment (both tools must call them garbage).
  * hostile-ids: cabinets whose BoxIDs are paths, escapes and long strings.
  * many-sessions: 300 cabinets at once, some of them falling silent.
  */
@@ -180,6 +182,49 @@ int gen_tcp_edges(const char *path, uint64_t seed)
     heartbeat(&t, &b, NULL);
     tcp_close(&t, true);
 
+    gb_free(&b);
+    return gen_close(cap) ? 1 : 0;
+}
+
+int gen_garbage_runs(const char *path, uint64_t seed)
+{
+    (void)seed;
+    gcap *cap = gen_open(path, GEN_LINKTYPE_ETHERNET, 1730350000LL * SEC);
+    if (!cap)
+        return 1;
+    gtcp t;
+    gbuf b = {0};
+    conn(&t, cap, 30, 0x3000, 0x4000);
+    tcp_handshake(&t);
+    gb_reset(&b);
+    login_pdu(&b, "GARBAGE000000001");
+    tcp_send(&t, true, b.p, b.n, NULL);
+    login_response(&t, &b);
+    static const uint8_t junk[5] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    static const size_t runs[] = {1, 2, 3, 5};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        gen_advance(cap, 1 * SEC);
+        gb_reset(&b);
+        gb_put(&b, junk, runs[i]);
+        empty_pdu(&b, 0x61);
+        tcp_send(&t, true, b.p, b.n, NULL);
+        gen_advance(cap, 30 * MS);
+        gb_reset(&b);
+        empty_pdu(&b, 0x61);
+        tcp_send(&t, false, b.p, b.n, NULL);
+    }
+    /* two bytes alone, the heartbeat in the next segment */
+    gen_advance(cap, 1 * SEC);
+    gb_reset(&b);
+    gb_put(&b, junk, 2);
+    empty_pdu(&b, 0x61);
+    static const size_t split[] = {2, 0};
+    tcp_send(&t, true, b.p, b.n, split);
+    gen_advance(cap, 30 * MS);
+    gb_reset(&b);
+    empty_pdu(&b, 0x61);
+    tcp_send(&t, false, b.p, b.n, NULL);
+    tcp_close(&t, true);
     gb_free(&b);
     return gen_close(cap) ? 1 : 0;
 }

@@ -175,6 +175,7 @@ int gen_woshi_faults(const char *path, uint64_t seed);
 int gen_noise(const char *path, uint64_t seed);
 /* chargecap's own test captures (edge_gen.c) */
 int gen_tcp_edges(const char *path, uint64_t seed);
+int gen_garbage_runs(const char *path, uint64_t seed);
 int gen_hostile_ids(const char *path, uint64_t seed);
 int gen_many_sessions(const char *path, uint64_t seed);
 

@@ -17,6 +17,7 @@ static const gen_scenario scenarios[] = {
     {"woshi-faults", "every Woshi fault the dissector reports", gen_woshi_faults},
     {"noise", "ordinary TCP traffic no dissector may claim", gen_noise},
     {"tcp-edges", "chargecap: TCP edge cases, one per connection", gen_tcp_edges},
+    {"garbage-runs", "chargecap: short garbage runs between PDUs", gen_garbage_runs},
     {"hostile-ids", "chargecap: device IDs that are paths and escapes", gen_hostile_ids},
     {"many-sessions", "chargecap: 300 concurrent cabinets, some falling silent", gen_many_sessions},
 };
