@@ -643,6 +643,8 @@ void cc_emit_session(cc_emit *e, const cc_session *s)
         sb_u64(b, s->first_frame);
         sb_s(b, ",\"last_frame\":");
         sb_u64(b, s->last_frame);
+        sb_s(b, ",\"frames\":");
+        sb_u64(b, s->frames);
         sb_s(b, ",\"identified_frame\":");
         if (s->proto)
             sb_u64(b, s->ident_frame);

@@ -425,6 +425,7 @@ static int chargecap_main(int argc, char **argv, cli *c)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGPIPE, &sa, NULL);
+    cc_reader_stop_flag(&cc_stop);
 
     int status = cc_run(&ro, inputs, n, &out);
     if (json && !json_stdout && fclose(json) && status < CC_EXIT_DAMAGED)

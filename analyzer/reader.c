@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +87,15 @@ static void set_err(cc_reader *r, const char *fmt, ...)
 
 /* ---- the byte source --------------------------------------------------- */
 
+static volatile sig_atomic_t *stop_flag;
+
+void cc_reader_stop_flag(volatile sig_atomic_t *flag) { stop_flag = flag; }
+
 static ssize_t read_fd(cc_reader *r, uint8_t *dst, size_t n)
 {
     for (;;) {
         ssize_t k = read(r->fd, dst, n);
-        if (k < 0 && errno == EINTR)
+        if (k < 0 && errno == EINTR && !(stop_flag && *stop_flag))
             continue;
         if (k > 0)
             r->in_off += (uint64_t)k;

@@ -14,6 +14,7 @@
 #ifndef CHARGECAP_READER_H
 #define CHARGECAP_READER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,9 @@ const char *cc_reader_format(const cc_reader *r);
 /* True when several readers may read the file at once (a regular,
  * uncompressed file): the file can be sharded by flow. */
 bool cc_reader_shardable(const cc_reader *r);
+
+/* A flag that interrupts a blocked read when set (by a signal handler). */
+void cc_reader_stop_flag(volatile sig_atomic_t *flag);
 
 /* What the first bytes of a file are: 2 plain pcap or pcapng, 1 another
  * capture (gzip, modified pcap), 0 something else, -1 unreadable. */

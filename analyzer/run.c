@@ -413,7 +413,7 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
             if (cc_reader_warning(r))
                 snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
         }
-        if (rs == CC_READ_DAMAGED && j->shard == 0)
+        if (rs == CC_READ_DAMAGED && j->shard == 0 && !cc_stop)
             snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
         if (!cc_stop)
             cc_shard_finish(sh);

@@ -1143,6 +1143,12 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
     int side = same_ep(&pk.src, pk.sport, &s->addr[0], s->port[0]) ? 0 : 1;
     s->last_frame = sh->frame;
     s->last_ts = sh->ts;
+    s->frames++;
+    for (size_t at = 0; raw && at + sizeof(cc_raw_hdr) <= raw->n; s->frames++) {
+        cc_raw_hdr rh;
+        memcpy(&rh, raw->p + at, sizeof rh);
+        at += sizeof rh + rh.caplen;
+    }
     s->d[side].packets++;
     s->d[side].bytes += pk.wire_len;
     if (s->x && sh->x) {

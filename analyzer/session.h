@@ -143,6 +143,7 @@ typedef struct cc_session {
     uint8_t lib_side0;     /* our side that is the library's side 0 */
     uint64_t first_frame, last_frame;
     int64_t first_ts, last_ts;
+    uint64_t frames;       /* capture frames, every fragment counted */
     uint64_t messages, garbage_runs, violations;
     uint8_t end;
     int first_linktype;
