@@ -498,10 +498,7 @@ void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const c
             sb_safe(b, o->info, o->info_len);
         else if (o->cmd_name)
             sb_s(b, o->cmd_name);
-        if (b->n - at > 80) {
-            b->n = at + 77;
-            sb_s(b, "...");
-        }
+        text_wrap(b, at, 10);
         sb_c(b, '\n');
         rec_end(e);
     }

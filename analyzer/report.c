@@ -147,12 +147,21 @@ static void session_line(cc_frep *r, const cc_sess_sum *s)
     endpoint(&s->addr[1], s->port[1], z, sizeof z);
     human_bytes(s->bytes[0], up, sizeof up);
     human_bytes(s->bytes[1], down, sizeof down);
-    sb_printf(b, "%9llu %-8s %s %s %s %s", (unsigned long long)s->id, proto_name(s->proto),
-              s->l4 == 6 ? "tcp" : "udp", a, s->client_known ? "->" : "<>", z);
+    sb_printf(b, "%9llu %-8s %s %s %s", (unsigned long long)s->id, proto_name(s->proto),
+              s->l4 == 6 ? "tcp" : "udp", a, s->client_known ? "->" : "<>");
+    if (b->n + 1 + strlen(z) > 80)
+        sb_s(b, "\n                      "); /* long (IPv6) endpoints: the server below */
+    else
+        sb_c(b, ' ');
+    sb_s(b, z);
+    size_t line0 = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i] == '\n')
+            line0 = i + 1;
     char right[64];
     snprintf(right, sizeof right, "%llu msgs", (unsigned long long)s->messages);
-    if (b->n + 2 + strlen(right) <= 80) {
-        while (b->n < 80 - strlen(right))
+    if (b->n - line0 + 2 + strlen(right) <= 80) {
+        while (b->n - line0 < 80 - strlen(right))
             sb_c(b, ' ');
         sb_s(b, right);
         right[0] = '\0';
@@ -326,12 +335,23 @@ static void print_report(cc_frep *r, const cc_stats *st)
                     const cs_violation_def *d = pass == 0 ? &cs_protocols[i]->violations[c] : &cc_acodes[c];
                     if (!v->count)
                         continue;
-                    char fr[64] = "";
+                    /* as many first frames as fit in 80 columns */
+                    char fr[64] = "", cnt[24];
+                    int room = 80 - 3 - 34 - 1 - 8 - 1 -
+                               snprintf(cnt, sizeof cnt, "%6llu", (unsigned long long)v->count) - 2 - 4;
                     size_t k = 0;
-                    for (uint8_t f = 0; f < v->n_first; f++)
-                        k += (size_t)snprintf(fr + k, sizeof fr - k, "%s%llu", f ? " " : "",
-                                              (unsigned long long)v->first[f]);
-                    const char *more = v->count > v->n_first ? " ..." : "";
+                    uint8_t shown = 0;
+                    for (uint8_t f = 0; f < v->n_first; f++) {
+                        char one[24];
+                        int n = snprintf(one, sizeof one, "%s%llu", f ? " " : "",
+                                         (unsigned long long)v->first[f]);
+                        if ((int)k + n > room || k + (size_t)n >= sizeof fr)
+                            break;
+                        memcpy(fr + k, one, (size_t)n + 1);
+                        k += (size_t)n;
+                        shown++;
+                    }
+                    const char *more = v->count > shown ? " ..." : "";
                     if (strlen(d->code) > 34)
                         pr(r, "   %s\n   %-34s %-8s %6llu  %s%s\n", d->code, "",
                            cs_severity_key(d->severity), (unsigned long long)v->count, fr, more);
@@ -411,7 +431,7 @@ static void print_report(cc_frep *r, const cc_stats *st)
     }
 
     if (r->sessions && r->n_sessions) {
-        pr(r, "\n   %-6s %-8s %s %-43s %9s\n", "session", "protocol", "tr", "client -> server", "");
+        pr(r, "\n   %-6s %-8s %s %s\n", "session", "protocol", "tr", "client -> server");
         fflush(r->sessions);
         rewind(r->sessions);
         char buf[65536];

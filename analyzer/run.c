@@ -15,7 +15,11 @@
 #include <unistd.h>
 
 #define FLUSH_EVERY 16384 /* packets between chunks handed to the merger */
-#define QUEUE_MAX 8       /* chunks queued in memory per producer */
+#define QUEUE_MAX_DEFAULT 8 /* chunks queued in memory per producer */
+
+/* CHARGECAP_QUEUE_MAX (tests only) makes the spill path easy to reach. */
+static uint32_t queue_max = QUEUE_MAX_DEFAULT;
+#define QUEUE_MAX queue_max
 
 volatile sig_atomic_t cc_stop;
 
@@ -393,7 +397,9 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
                 }
             }
             cc_shard_packet(sh, &rec);
-            if (++n % FLUSH_EVERY == 0) {
+            if ((++n & 255) == 0)
+                cc_emit_flush(e, cc_shard_ev(sh), false, false, NULL); /* when big enough */
+            if (n % FLUSH_EVERY == 0) {
                 cc_emit_flush(e, cc_shard_ev(sh), true, false, NULL);
                 if (j->shard == 0) {
                     uint64_t off = cc_reader_offset(r);
@@ -583,6 +589,9 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
         f->nshards = (o->jobs > 1 && plain && size >= o->shard_min) ? o->jobs : 1;
         R.njobs += f->nshards;
     }
+    const char *qm = getenv("CHARGECAP_QUEUE_MAX");
+    if (qm && atoi(qm) > 0)
+        queue_max = (uint32_t)atoi(qm);
     prog.on = o->progress;
     prog.total = total;
     prog.start = prog.last = now_s();
