@@ -4,6 +4,7 @@
  */
 #include "emit.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,10 @@ void cc_emit_key(cc_emit *e, uint64_t key) { e->key = key; }
 
 static sbuf *rec_begin(cc_emit *e, uint8_t type)
 {
+    /* a full chunk goes now: every record before this key is in it (the
+     * end of a file ends many sessions between two packets) */
+    if (e->cur && e->cur->data.n >= CHUNK_TARGET && e->key)
+        cc_emit_flush(e, e->key - 1, true, false, NULL);
     if (!e->cur) {
         e->cur = calloc(1, sizeof *e->cur);
         if (!e->cur) {
@@ -709,10 +714,11 @@ void cc_emit_session(cc_emit *e, const cc_session *s)
     sum.end = s->end;
     sum.state = state;
     sum.client_known = s->client_known;
-    sum.n_dev = s->n_dev;
-    for (uint8_t i = 0; i < s->n_dev && i < CC_MAX_DEVICES; i++)
+    sum.n_dev = s->n_dev < CC_MAX_DEVICES ? s->n_dev : CC_MAX_DEVICES;
+    for (uint8_t i = 0; i < sum.n_dev; i++)
         sum.dev[i] = s->dev[i];
     sbuf *b = rec_begin(e, CC_R_SESS);
-    sb_put(b, &sum, sizeof sum);
+    /* only the devices there are */
+    sb_put(b, &sum, offsetof(cc_sess_sum, dev) + sum.n_dev * sizeof(cc_device));
     rec_end(e);
 }

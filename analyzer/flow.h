@@ -23,6 +23,7 @@ typedef struct cc_flow_key {
     uint8_t l4, family;
     uint8_t pad[2];
 } cc_flow_key;
+_Static_assert(sizeof(cc_flow_key) == 40, "cc_flow_key is compared as five words");
 
 enum { CC_LIST_ACTIVE = 0, CC_LIST_CLOSING = 1 };
 

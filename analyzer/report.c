@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <glib.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,10 +210,14 @@ void cc_frep_record(cc_frep *r, uint8_t type, const uint8_t *p, uint32_t len)
         out_write(r->out, r->out->text, p, len);
         break;
     case CC_R_SESS: {
-        if (len < sizeof(cc_sess_sum))
+        size_t head = offsetof(cc_sess_sum, dev);
+        if (len < head)
             break;
         cc_sess_sum s;
-        memcpy(&s, p, sizeof s);
+        memcpy(&s, p, head);
+        if (s.n_dev > CC_MAX_DEVICES || len < head + s.n_dev * sizeof(cc_device))
+            break;
+        memcpy(s.dev, p + head, s.n_dev * sizeof(cc_device));
         r->n_sessions++;
         for (uint8_t i = 0; i < s.n_dev && i < CC_MAX_DEVICES; i++)
             if (s.dev[i].id[0])

@@ -2,6 +2,7 @@
 #include "sbuf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,27 +175,28 @@ static void put2(uint8_t *d, unsigned v)
 
 void sb_iso(sbuf *b, int64_t ts)
 {
+    /* the date and time of the last second formatted, per thread */
+    static __thread int64_t last_s = INT64_MIN;
+    static __thread uint8_t last[24];
+    static __thread size_t last_n;
     int64_t s = ts / 1000000000, ns = ts % 1000000000;
     if (ns < 0) {
         ns += 1000000000;
         s--;
     }
-    int64_t days = s / 86400, sod = s % 86400;
-    if (sod < 0) {
-        sod += 86400;
-        days--;
-    }
-    int64_t y;
-    unsigned mo, d;
-    civil(days, &y, &mo, &d);
-    if (y < 0 || y > 9999) {
-        sb_printf(b, "%lld-%02u-%02uT", (long long)y, mo, d);
-        y = -1;
-    }
-    sb_reserve(b, 28);
-    uint8_t *p = b->p + b->n;
-    size_t k = 0;
-    if (y >= 0) {
+    if (s != last_s) {
+        sbuf t = {last, 0, sizeof last};
+        int64_t days = s / 86400, sod = s % 86400;
+        if (sod < 0) {
+            sod += 86400;
+            days--;
+        }
+        int64_t y;
+        unsigned mo, d;
+        civil(days, &y, &mo, &d);
+        if (y < 0 || y > 9999)
+            y = y < 0 ? 0 : 9999; /* out of ISO 8601's four digits: clamped */
+        uint8_t *p = t.p;
         p[0] = (uint8_t)('0' + y / 1000);
         p[1] = (uint8_t)('0' + y / 100 % 10);
         p[2] = (uint8_t)('0' + y / 10 % 10);
@@ -204,21 +206,26 @@ void sb_iso(sbuf *b, int64_t ts)
         p[7] = '-';
         put2(p + 8, d);
         p[10] = 'T';
-        k = 11;
+        put2(p + 11, (unsigned)(sod / 3600));
+        p[13] = ':';
+        put2(p + 14, (unsigned)(sod / 60 % 60));
+        p[16] = ':';
+        put2(p + 17, (unsigned)(sod % 60));
+        last_n = 19;
+        last_s = s;
     }
-    put2(p + k, (unsigned)(sod / 3600));
-    p[k + 2] = ':';
-    put2(p + k + 3, (unsigned)(sod / 60 % 60));
-    p[k + 5] = ':';
-    put2(p + k + 6, (unsigned)(sod % 60));
-    p[k + 8] = '.';
+    sb_reserve(b, last_n + 8);
+    uint8_t *p = b->p + b->n;
+    memcpy(p, last, last_n);
+    p += last_n;
+    p[0] = '.';
     unsigned us = (unsigned)(ns / 1000);
-    for (int i = 5; i >= 0; i--) {
-        p[k + 9 + i] = (uint8_t)('0' + us % 10);
+    for (int i = 6; i >= 1; i--) {
+        p[i] = (uint8_t)('0' + us % 10);
         us /= 10;
     }
-    p[k + 15] = 'Z';
-    b->n += k + 16;
+    p[7] = 'Z';
+    b->n += last_n + 8;
 }
 
 void sb_safe(sbuf *b, const char *str, size_t n)

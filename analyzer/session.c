@@ -33,7 +33,7 @@
 
 #define OOO_MAX_SEGMENTS 64
 #define OOO_MAX_BYTES (256u * 1024)
-#define MAX_PENDING 1024
+#define MAX_PENDING 256
 #define POOL_CLASSES 9 /* 256 B .. 64 KiB */
 #define POOL_KEEP 256
 
@@ -291,15 +291,13 @@ static cc_pending *pending_find(cc_session *s, uintptr_t tag)
 
 static void pending_remove(cc_session *s, cc_pending *p)
 {
-    uint32_t i = (uint32_t)(p - s->pend);
-    memmove(&s->pend[i], &s->pend[i + 1], (s->n_pend - i - 1) * sizeof *p);
-    s->n_pend--;
+    *p = s->pend[--s->n_pend]; /* the order does not matter */
 }
 
 static void pending_add(cc_session *s, uintptr_t tag, const cc_pdu *pdu)
 {
     if (s->n_pend == MAX_PENDING)
-        pending_remove(s, &s->pend[0]);
+        pending_remove(s, &s->pend[0]); /* beyond any library's table: forget one */
     if (s->n_pend == s->cap_pend) {
         uint32_t c = s->cap_pend ? s->cap_pend * 2 : 4;
         cc_pending *n = realloc(s->pend, c * sizeof *n);

@@ -111,7 +111,7 @@ typedef struct cc_pending {
     uintptr_t tag;
     uint64_t frame, off;
     int64_t ts;
-    uint8_t head[32];
+    uint8_t head[16];      /* the request's first bytes, for the report's hex */
     uint8_t head_len;
 } cc_pending;
 
