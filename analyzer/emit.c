@@ -23,6 +23,8 @@ struct cc_emit {
     uint16_t *fcount;
     int32_t *ffirst;
     uint32_t fcap;
+    struct fentry *fe;
+    uint32_t fe_cap;
     size_t rec_start;
 };
 
@@ -153,6 +155,7 @@ void cc_emit_free(cc_emit *e)
     cc_stats_free(&e->st);
     free(e->fcount);
     free(e->ffirst);
+    free(e->fe);
     free(e);
 }
 
@@ -210,6 +213,30 @@ void cc_emit_flush(cc_emit *e, uint64_t watermark, bool force, bool last, cc_sta
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
+
+/* ,"key":N or ,"key":null */
+static void jk_int(sbuf *b, const char *key, bool has, uint64_t v)
+{
+    sb_s(b, ",\"");
+    sb_s(b, key);
+    sb_s(b, "\":");
+    if (has)
+        sb_u64(b, v);
+    else
+        sb_s(b, "null");
+}
+
+/* ,"key":"text" or ,"key":null (NULL, or empty when empty_is_null) */
+static void jk_str(sbuf *b, const char *key, const char *v, bool empty_is_null)
+{
+    sb_s(b, ",\"");
+    sb_s(b, key);
+    sb_s(b, "\":");
+    if (v && (v[0] || !empty_is_null))
+        sb_json_cstr(b, v);
+    else
+        sb_s(b, "null");
+}
 
 static void json_head(cc_emit *e, sbuf *b, const char *kind, uint64_t frame, int64_t ts,
                       const cc_session *s, bool has_ts)
@@ -308,31 +335,52 @@ static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_ite
     sb_s(b, "null");
 }
 
+/* What "fields" shows, in tree order: each item, and after a checksum
+ * item its verdict under the status field, as proto_tree_add_checksum()
+ * adds it in Wireshark. */
+typedef struct fentry {
+    uint16_t field;
+    bool status;   /* the verdict of item `item`, not its value */
+    uint32_t item;
+} fentry;
+
 static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o, const cc_pdu *pdu)
 {
-    sb_s(b, ",\"fields\":{");
-    for (uint32_t i = 0; i < o->n_items; i++) {
-        uint16_t f = o->items[i].field;
-        if (f >= e->fcap)
-            continue;
-        e->fcount[f] = 0;
-        e->ffirst[f] = -1;
-        int link = f < p->n_fields ? p->fields[f].link : -1;
-        if (link >= 0 && (uint32_t)link < e->fcap)
-            e->ffirst[link] = -1;
+    uint32_t n = 0;
+    if (e->fe_cap < 2 * o->n_items) {
+        free(e->fe);
+        e->fe_cap = 2 * o->n_items + 16;
+        e->fe = malloc(e->fe_cap * sizeof *e->fe);
+        if (!e->fe) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
     }
     for (uint32_t i = 0; i < o->n_items; i++) {
         uint16_t f = o->items[i].field;
-        if (f >= e->fcap || f >= p->n_fields)
+        if (f >= p->n_fields || f >= e->fcap)
             continue;
+        e->fe[n++] = (fentry){f, false, i};
+        int link = p->fields[f].link;
+        if ((p->fields[f].flags & CS_FF_CHECKSUM) && link >= 0 && link < p->n_fields &&
+            (uint32_t)link < e->fcap)
+            e->fe[n++] = (fentry){(uint16_t)link, true, i};
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        e->fcount[e->fe[k].field] = 0;
+        e->ffirst[e->fe[k].field] = -1;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        uint16_t f = e->fe[k].field;
         if (e->ffirst[f] < 0)
-            e->ffirst[f] = (int32_t)i;
+            e->ffirst[f] = (int32_t)k;
         e->fcount[f]++;
     }
+    sb_s(b, ",\"fields\":{");
     bool first = true;
-    for (uint32_t i = 0; i < o->n_items; i++) {
-        uint16_t f = o->items[i].field;
-        if (f >= e->fcap || f >= p->n_fields || e->ffirst[f] != (int32_t)i)
+    for (uint32_t k = 0; k < n; k++) {
+        uint16_t f = e->fe[k].field;
+        if (e->ffirst[f] != (int32_t)k)
             continue;
         if (!first)
             sb_c(b, ',');
@@ -342,34 +390,19 @@ static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o,
         bool many = e->fcount[f] > 1;
         if (many)
             sb_c(b, '[');
-        for (uint32_t j = i, k = 0; j < o->n_items; j++) {
-            if (o->items[j].field != f)
+        for (uint32_t j = k, c = 0; j < n; j++) {
+            if (e->fe[j].field != f)
                 continue;
-            if (k++)
+            if (c++)
                 sb_c(b, ',');
-            json_value(b, p, o, &o->items[j], pdu);
+            const cs_item *it = &o->items[e->fe[j].item];
+            if (e->fe[j].status)
+                sb_u64(b, it->status);
+            else
+                json_value(b, p, o, it, pdu);
         }
         if (many)
             sb_c(b, ']');
-        /* a checksum's verdict, as Wireshark adds its status field */
-        int link = p->fields[f].link;
-        if ((p->fields[f].flags & CS_FF_CHECKSUM) && link >= 0 && link < p->n_fields &&
-            (link >= (int)e->fcap || e->ffirst[link] < 0)) {
-            sb_c(b, ',');
-            sb_json_cstr(b, p->fields[link].abbrev);
-            sb_c(b, ':');
-            if (many)
-                sb_c(b, '[');
-            for (uint32_t j = i, k = 0; j < o->n_items; j++) {
-                if (o->items[j].field != f)
-                    continue;
-                if (k++)
-                    sb_c(b, ',');
-                sb_u64(b, o->items[j].status);
-            }
-            if (many)
-                sb_c(b, ']');
-        }
     }
     sb_c(b, '}');
 }
@@ -454,39 +487,15 @@ void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const c
         json_head(e, b, "message", pdu->frame, pdu->ts, s, true);
         sb_s(b, ",\"dir\":\"");
         sb_s(b, cs_dir_key((cs_dir)o->dir));
-        sb_s(b, "\",\"cmd\":");
-        if (o->cmd >= 0)
-            sb_u64(b, (uint64_t)o->cmd);
-        else
-            sb_s(b, "null");
-        sb_s(b, ",\"cmd_name\":");
-        if (o->cmd_name && !o->garbage)
-            sb_json_cstr(b, o->cmd_name);
-        else
-            sb_s(b, "null");
-        sb_s(b, ",\"len\":");
-        sb_u64(b, pdu->len);
-        sb_s(b, ",\"offset\":");
-        sb_u64(b, pdu->off);
-        sb_s(b, ",\"checksum\":");
-        if (o->cksum < 4) {
-            sb_c(b, '"');
-            sb_s(b, cs_cksum_key((cs_cksum)o->cksum));
-            sb_c(b, '"');
-        } else {
-            sb_s(b, "null");
-        }
+        sb_c(b, '"');
+        jk_int(b, "cmd", o->cmd >= 0, (uint64_t)o->cmd);
+        jk_str(b, "cmd_name", o->garbage ? NULL : o->cmd_name, false);
+        jk_int(b, "len", true, pdu->len);
+        jk_int(b, "offset", true, pdu->off);
+        jk_str(b, "checksum", o->cksum < 4 ? cs_cksum_key((cs_cksum)o->cksum) : NULL, false);
         sb_s(b, o->garbage ? ",\"garbage\":true" : ",\"garbage\":false");
-        sb_s(b, ",\"result\":");
-        if (o->result >= 0)
-            sb_u64(b, (uint64_t)o->result);
-        else
-            sb_s(b, "null");
-        sb_s(b, ",\"result_name\":");
-        if (o->result >= 0 && o->result_name)
-            sb_json_cstr(b, o->result_name);
-        else
-            sb_s(b, "null");
+        jk_int(b, "result", o->result >= 0, (uint64_t)o->result);
+        jk_str(b, "result_name", o->result >= 0 ? o->result_name : NULL, false);
         sb_s(b, ",\"info\":");
         sb_json_str(b, o->info, o->info_len);
         json_fields(e, b, p, o, pdu);
@@ -537,13 +546,8 @@ void cc_emit_violation(cc_emit *e, const cc_session *s, const cc_vrec *v)
         sb_s(b, v->p ? "\",\"source\":\"protocol\"" : "\",\"source\":\"analyzer\"");
         sb_s(b, ",\"message\":");
         sb_json_cstr(b, msg);
-        sb_s(b, ",\"offset\":");
-        if (v->has_off)
-            sb_u64(b, v->off);
-        else
-            sb_s(b, "null");
-        sb_s(b, ",\"len\":");
-        sb_u64(b, v->len);
+        jk_int(b, "offset", v->has_off, v->off);
+        jk_int(b, "len", true, v->len);
         sb_s(b, ",\"hex\":\"");
         sb_hex(b, v->hex, v->hex_len > 32 ? 32 : v->hex_len);
         sb_s(b, "\"}\n");
@@ -612,14 +616,6 @@ static void json_dir(sbuf *b, const char *name, const cc_dir *d)
     sb_c(b, '}');
 }
 
-static void json_opt_str(sbuf *b, const char *key, const char *v)
-{
-    sb_s(b, key);
-    if (v[0])
-        sb_json_cstr(b, v);
-    else
-        sb_s(b, "null");
-}
 
 void cc_emit_session(cc_emit *e, const cc_session *s)
 {
@@ -672,10 +668,14 @@ void cc_emit_session(cc_emit *e, const cc_session *s)
             const cc_device *d = &s->dev[i];
             if (i)
                 sb_c(b, ',');
-            json_opt_str(b, "{\"id\":", d->id);
-            json_opt_str(b, ",\"firmware\":", d->firmware);
-            json_opt_str(b, ",\"iccid\":", d->iccid);
-            json_opt_str(b, ",\"signal\":", d->signal);
+            sb_s(b, "{\"id\":");
+            if (d->id[0])
+                sb_json_cstr(b, d->id);
+            else
+                sb_s(b, "null");
+            jk_str(b, "firmware", d->firmware, true);
+            jk_str(b, "iccid", d->iccid, true);
+            jk_str(b, "signal", d->signal, true);
             sb_s(b, ",\"first_frame\":");
             sb_u64(b, d->first_frame);
             sb_s(b, ",\"last_frame\":");

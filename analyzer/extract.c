@@ -13,13 +13,24 @@
 
 #define FILE_FLUSH (64u * 1024)
 
+/* A file is in up to two lists: of open descriptors (least recently used
+ * first) and of files with bytes buffered (oldest first). */
+enum { L_OPEN = 0, L_BUF = 1 };
+
+typedef struct xlink {
+    struct xfile *prev, *next;
+    bool in;
+} xlink;
+
+typedef struct xlist {
+    struct xfile *head, *tail;
+} xlist;
+
 typedef struct xfile {
     int fd;
-    bool used;               /* created on disk */
+    bool used; /* created on disk */
     sbuf buf;
-    struct xfile *oprev, *onext; /* open descriptors, least recently used first */
-    struct xfile *bprev, *bnext; /* files with buffered bytes, oldest first */
-    bool in_open, in_buf;
+    xlink link[2];
     struct cc_xsess *owner;
     int which;
 } xfile;
@@ -37,7 +48,7 @@ struct cc_extract {
     uint32_t fd_budget, n_open;
     uint64_t mem_budget, mem_used;
     bool payload;
-    xfile *ohead, *otail, *bhead, *btail;
+    xlist list[2];
     cc_xsess *live;
     char err[256];
 };
@@ -115,60 +126,34 @@ int cc_extract_open_dir(const char *dir, const char *stem, char *err, size_t err
 
 /* ---- descriptors and buffers --------------------------------------------------- */
 
-static void olist_remove(cc_extract *x, xfile *f)
+static void list_remove(cc_extract *x, int l, xfile *f)
 {
-    if (!f->in_open)
+    xlink *k = &f->link[l];
+    if (!k->in)
         return;
-    if (f->oprev)
-        f->oprev->onext = f->onext;
+    if (k->prev)
+        k->prev->link[l].next = k->next;
     else
-        x->ohead = f->onext;
-    if (f->onext)
-        f->onext->oprev = f->oprev;
+        x->list[l].head = k->next;
+    if (k->next)
+        k->next->link[l].prev = k->prev;
     else
-        x->otail = f->oprev;
-    f->oprev = f->onext = NULL;
-    f->in_open = false;
+        x->list[l].tail = k->prev;
+    k->prev = k->next = NULL;
+    k->in = false;
 }
 
-static void olist_append(cc_extract *x, xfile *f)
+static void list_append(cc_extract *x, int l, xfile *f)
 {
-    f->oprev = x->otail;
-    f->onext = NULL;
-    if (x->otail)
-        x->otail->onext = f;
+    xlink *k = &f->link[l];
+    k->prev = x->list[l].tail;
+    k->next = NULL;
+    if (x->list[l].tail)
+        x->list[l].tail->link[l].next = f;
     else
-        x->ohead = f;
-    x->otail = f;
-    f->in_open = true;
-}
-
-static void blist_remove(cc_extract *x, xfile *f)
-{
-    if (!f->in_buf)
-        return;
-    if (f->bprev)
-        f->bprev->bnext = f->bnext;
-    else
-        x->bhead = f->bnext;
-    if (f->bnext)
-        f->bnext->bprev = f->bprev;
-    else
-        x->btail = f->bprev;
-    f->bprev = f->bnext = NULL;
-    f->in_buf = false;
-}
-
-static void blist_append(cc_extract *x, xfile *f)
-{
-    f->bprev = x->btail;
-    f->bnext = NULL;
-    if (x->btail)
-        x->btail->bnext = f;
-    else
-        x->bhead = f;
-    x->btail = f;
-    f->in_buf = true;
+        x->list[l].head = f;
+    x->list[l].tail = f;
+    k->in = true;
 }
 
 static void close_fd(cc_extract *x, xfile *f)
@@ -178,7 +163,7 @@ static void close_fd(cc_extract *x, xfile *f)
         f->fd = -1;
         x->n_open--;
     }
-    olist_remove(x, f);
+    list_remove(x, L_OPEN, f);
 }
 
 static void part_name(const cc_xsess *s, int which, char *out, size_t n)
@@ -197,14 +182,14 @@ static void fail(cc_extract *x, const char *what, const char *name)
 static void flush_file(cc_extract *x, cc_xsess *s, int which)
 {
     xfile *f = &s->f[which];
-    blist_remove(x, f);
+    list_remove(x, L_BUF, f);
     if (!f->buf.n)
         return;
     char name[64];
     part_name(s, which, name, sizeof name);
     if (f->fd < 0) {
-        while (x->n_open >= x->fd_budget && x->ohead)
-            close_fd(x, x->ohead);
+        while (x->n_open >= x->fd_budget && x->list[L_OPEN].head)
+            close_fd(x, x->list[L_OPEN].head);
         f->fd = openat(x->partfd, name,
                        O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
                            (f->used ? 0 : O_TRUNC),
@@ -218,9 +203,9 @@ static void flush_file(cc_extract *x, cc_xsess *s, int which)
         x->n_open++;
         f->used = true;
     } else {
-        olist_remove(x, f);
+        list_remove(x, L_OPEN, f);
     }
-    olist_append(x, f);
+    list_append(x, L_OPEN, f);
     size_t done = 0;
     while (done < f->buf.n) {
         ssize_t k = write(f->fd, f->buf.p + done, f->buf.n - done);
@@ -241,8 +226,8 @@ static void flush_file(cc_extract *x, cc_xsess *s, int which)
 /* Keep the buffered bytes under the budget: write the oldest out. */
 static void enforce_budget(cc_extract *x)
 {
-    while (x->mem_used > x->mem_budget && x->bhead)
-        flush_file(x, x->bhead->owner, x->bhead->which);
+    while (x->mem_used > x->mem_budget && x->list[L_BUF].head)
+        flush_file(x, x->list[L_BUF].head->owner, x->list[L_BUF].head->which);
 }
 
 static void append(cc_extract *x, cc_xsess *s, int which, const void *p, size_t n)
@@ -250,8 +235,8 @@ static void append(cc_extract *x, cc_xsess *s, int which, const void *p, size_t 
     xfile *f = &s->f[which];
     sb_put(&f->buf, p, n);
     x->mem_used += n;
-    if (!f->in_buf)
-        blist_append(x, f);
+    if (!f->link[L_BUF].in)
+        list_append(x, L_BUF, f);
     if (f->buf.n >= FILE_FLUSH)
         flush_file(x, s, which);
     else if (x->mem_used > x->mem_budget)
@@ -285,7 +270,7 @@ static void xsess_drop(cc_extract *x, cc_xsess *s, bool remove_parts)
 {
     for (int i = 0; i < 3; i++) {
         xfile *f = &s->f[i];
-        blist_remove(x, f);
+        list_remove(x, L_BUF, f);
         close_fd(x, f);
         x->mem_used -= f->buf.n;
         sb_free(&f->buf);

@@ -59,17 +59,7 @@ static void out_write(cc_outputs *o, FILE *f, const void *p, size_t n)
         o->failed = true;
 }
 
-static void human_bytes(uint64_t v, char *buf, size_t n)
-{
-    if (v < 1000)
-        snprintf(buf, n, "%llu B", (unsigned long long)v);
-    else if (v < 1000000)
-        snprintf(buf, n, "%.1f kB", v / 1e3);
-    else if (v < 1000000000)
-        snprintf(buf, n, "%.1f MB", v / 1e6);
-    else
-        snprintf(buf, n, "%.1f GB", v / 1e9);
-}
+static void human_bytes(uint64_t v, char *buf, size_t n) { cc_human_size((double)v, buf, n); }
 
 /* "2024-10-27 03:33:20" */
 static void human_time(int64_t ts, char *buf, size_t n)

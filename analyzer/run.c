@@ -40,18 +40,6 @@ static double now_s(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void fmt_size(double v, char *b, size_t n)
-{
-    if (v < 1e3)
-        snprintf(b, n, "%.0f B", v);
-    else if (v < 1e6)
-        snprintf(b, n, "%.1f kB", v / 1e3);
-    else if (v < 1e9)
-        snprintf(b, n, "%.1f MB", v / 1e6);
-    else
-        snprintf(b, n, "%.2f GB", v / 1e9);
-}
-
 static void progress_draw(bool final)
 {
     if (!prog.on || pthread_mutex_trylock(&prog.mu))
@@ -70,9 +58,9 @@ static void progress_draw(bool final)
     }
     uint64_t bytes = atomic_load(&prog.bytes), pk = atomic_load(&prog.packets);
     char done[24], total[24], rate[24];
-    fmt_size((double)bytes, done, sizeof done);
-    fmt_size((double)prog.total, total, sizeof total);
-    fmt_size(bytes / (t - prog.start), rate, sizeof rate);
+    cc_human_size((double)bytes, done, sizeof done);
+    cc_human_size((double)prog.total, total, sizeof total);
+    cc_human_size(bytes / (t - prog.start), rate, sizeof rate);
     char bar[23] = "[....................]";
     if (prog.total) {
         int k = (int)(20.0 * bytes / prog.total);

@@ -251,3 +251,15 @@ void sb_safe(sbuf *b, const char *str, size_t n)
         i++;
     }
 }
+
+void cc_human_size(double v, char *buf, size_t n)
+{
+    if (v < 1e3)
+        snprintf(buf, n, "%.0f B", v);
+    else if (v < 1e6)
+        snprintf(buf, n, "%.1f kB", v / 1e3);
+    else if (v < 1e9)
+        snprintf(buf, n, "%.1f MB", v / 1e6);
+    else
+        snprintf(buf, n, "%.2f GB", v / 1e9);
+}

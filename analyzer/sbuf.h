@@ -56,4 +56,7 @@ void sb_iso(sbuf *b, int64_t ts_ns);
  * else (controls, escapes, broken bytes) as \xNN. */
 void sb_safe(sbuf *b, const char *s, size_t n);
 
+/* "812 B", "1.2 kB", "3.4 MB", "1.1 GB" into buf. */
+void cc_human_size(double v, char *buf, size_t n);
+
 #endif

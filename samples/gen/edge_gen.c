@@ -60,6 +60,20 @@ static void conn(gtcp *t, gcap *cap, int n, uint32_t cisn, uint32_t sisn)
     tcp_init(t, cap, cip, (uint16_t)(51000 + n), "47.96.10.20", 8992, cisn, sisn);
 }
 
+/* Connection n (with its handshake when `handshake`), a login of `box`
+ * sent in segments `cuts` with `fates` (tcp_send_ex), and its answer. */
+static void logged_in(gtcp *t, gcap *cap, gbuf *b, int n, uint32_t cisn, uint32_t sisn,
+                      bool handshake, const char *box, const size_t *cuts, const char *fates)
+{
+    conn(t, cap, n, cisn, sisn);
+    if (handshake)
+        tcp_handshake(t);
+    gb_reset(b);
+    login_pdu(b, box);
+    tcp_send_ex(t, true, b->p, b->n, cuts, fates);
+    login_response(t, b);
+}
+
 int gen_tcp_edges(const char *path, uint64_t seed)
 {
     (void)seed;
@@ -71,46 +85,26 @@ int gen_tcp_edges(const char *path, uint64_t seed)
     static const size_t three[] = {10, 10, 0};
 
     /* 1: the login's middle segment is captured after the last one */
-    conn(&t, cap, 1, 0x1000, 0x5000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000001");
-    tcp_send_ex(&t, true, b.p, b.n, three, ".s");
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 1, 0x1000, 0x5000, true, "EDGE000000000001", three, ".s");
     heartbeat(&t, &b, NULL);
     tcp_close(&t, true);
     gen_advance(cap, 2 * SEC);
 
     /* 2: a heartbeat retransmitted unchanged */
-    conn(&t, cap, 2, 0x2000, 0x6000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000002");
-    tcp_send(&t, true, b.p, b.n, NULL);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 2, 0x2000, 0x6000, true, "EDGE000000000002", NULL, NULL);
     heartbeat(&t, &b, "r");
     tcp_close(&t, true);
     gen_advance(cap, 2 * SEC);
 
     /* 3: a heartbeat retransmitted with a byte altered */
-    conn(&t, cap, 3, 0x3000, 0x7000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000003");
-    tcp_send(&t, true, b.p, b.n, NULL);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 3, 0x3000, 0x7000, true, "EDGE000000000003", NULL, NULL);
     heartbeat(&t, &b, "a");
     tcp_close(&t, true);
     gen_advance(cap, 2 * SEC);
 
     /* 4: heartbeat + login + heartbeat in three segments, the middle one
      * (inside the login) never captured */
-    conn(&t, cap, 4, 0x4000, 0x8000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000004");
-    tcp_send(&t, true, b.p, b.n, NULL);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 4, 0x4000, 0x8000, true, "EDGE000000000004", NULL, NULL);
     gen_advance(cap, 1 * SEC);
     gb_reset(&b);
     empty_pdu(&b, 0x61);
@@ -138,12 +132,7 @@ int gen_tcp_edges(const char *path, uint64_t seed)
     gen_advance(cap, 2 * SEC);
 
     /* 6: sequence numbers wrap inside the login */
-    conn(&t, cap, 6, 0xFFFFFFF0u, 0xFFFFFFFAu);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000006");
-    tcp_send(&t, true, b.p, b.n, three);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 6, 0xFFFFFFF0u, 0xFFFFFFFAu, true, "EDGE000000000006", three, NULL);
     heartbeat(&t, &b, NULL);
     heartbeat(&t, &b, NULL);
     tcp_close(&t, false);
@@ -165,20 +154,10 @@ int gen_tcp_edges(const char *path, uint64_t seed)
     gen_advance(cap, 2 * SEC);
 
     /* 8: a reset, then a new connection on the same ports */
-    conn(&t, cap, 8, 0x8000, 0xC000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000008");
-    tcp_send(&t, true, b.p, b.n, NULL);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 8, 0x8000, 0xC000, true, "EDGE000000000008", NULL, NULL);
     tcp_segment(&t, true, t.cseq, TCP_RST | TCP_ACK, NULL, 0);
     gen_advance(cap, 1 * SEC);
-    conn(&t, cap, 8, 0x18000, 0x1C000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "EDGE000000000088");
-    tcp_send(&t, true, b.p, b.n, NULL);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 8, 0x18000, 0x1C000, true, "EDGE000000000088", NULL, NULL);
     heartbeat(&t, &b, NULL);
     tcp_close(&t, true);
 
@@ -194,12 +173,7 @@ int gen_garbage_runs(const char *path, uint64_t seed)
         return 1;
     gtcp t;
     gbuf b = {0};
-    conn(&t, cap, 30, 0x3000, 0x4000);
-    tcp_handshake(&t);
-    gb_reset(&b);
-    login_pdu(&b, "GARBAGE000000001");
-    tcp_send(&t, true, b.p, b.n, NULL);
-    login_response(&t, &b);
+    logged_in(&t, cap, &b, 30, 0x3000, 0x4000, true, "GARBAGE000000001", NULL, NULL);
     static const uint8_t junk[5] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     static const size_t runs[] = {1, 2, 3, 5};
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
