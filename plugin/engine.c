@@ -70,6 +70,7 @@ typedef struct ws_conv {
 /* Per PDU, first-pass results kept for later passes. */
 typedef struct pdu_rec {
     uint8_t dir, dir_src;
+    uint8_t cksum; /* the PDU's checksum verdict, as the session judged it */
     bool pending;
     uint32_t resp_frame;
     uint32_t n_items, n_viols;
@@ -353,6 +354,7 @@ static void rec_save(pdu_rec *r, const cs_out *o)
     r->dir = o->dir;
     r->dir_src = o->dir_source;
     r->pending = o->pending;
+    r->cksum = o->cksum;
     r->n_items = o->n_items - o->n_items_stateless;
     r->n_viols = 0;
     for (uint32_t i = o->n_viols_stateless; i < o->n_viols; i++)
@@ -655,6 +657,11 @@ static void dissect_one(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tree 
             ctx.dir_override = r->dir;
             ctx.dir_override_source = r->dir_src;
             p->decode(NULL, w->opts, b, (size_t)cap, &ctx, o);
+            /* what a decoder says after the stateless part without a
+             * session gives way to what the session said on the first pass */
+            o->n_items = o->n_items_stateless;
+            o->n_viols = o->n_viols_stateless;
+            o->cksum = r->cksum;
             uint32_t stateless_items = o->n_items;
             rec_replay(r, o, stateless_items);
         }
