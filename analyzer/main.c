@@ -53,7 +53,7 @@ static void field_flags(const cs_proto *p, int f, char *buf, size_t n)
               {CS_FF_CHECKSUM, "checksum"}, {CS_FF_GENERATED, "generated"},
               {CS_FF_GARBAGE, "garbage"}};
     for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
-        if (d->flags & fl[i].flag)
+        if ((d->flags & fl[i].flag) || (fl[i].flag == CS_FF_GARBAGE && f == p->f_garbage))
             snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", buf[0] ? "," : "", fl[i].name);
     for (int k = 0; k < p->n_fields; k++)
         if ((p->fields[k].flags & CS_FF_CHECKSUM) && p->fields[k].link == f)
