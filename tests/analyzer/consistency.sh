@@ -12,6 +12,8 @@
 #   - per protocol, from the plugin's statistics tree: the same messages by
 #     command and direction, checksum verdicts and result codes.
 # Usage: consistency.sh [CAPTURE...]   (default: samples/*.pcap)
+# CS_TSHARK_ARGS and CS_CHARGECAP_ARGS add options to each side (Decode As
+# against --port, for example).
 . "$(dirname "$0")/../lib.sh"
 cs_plugin_setup
 
@@ -25,7 +27,8 @@ protos_json=$(jq -R . <<< "$protos" | jq -sc .)
 # Per frame, from tshark's JSON: "frame proto pdu", "... ck:N",
 # "... viol:CODE".
 tshark_frames() {
-    cs_tshark -r "$1" -2 -T json --no-duplicate-keys -J "frame $(tr '\n' ' ' <<< "$protos")" |
+    # shellcheck disable=SC2086
+    cs_tshark -r "$1" -2 ${CS_TSHARK_ARGS:-} -T json --no-duplicate-keys -J "frame $(tr '\n' ' ' <<< "$protos")" |
         jq -r --argjson protos "$protos_json" --argjson st "$status_fields" \
 '
         def each: if type == "array" then .[] else . end;
@@ -101,7 +104,8 @@ captures=("$@")
 for cap in "${captures[@]}"; do
     name=$(basename "$cap")
     in=$(cs_input "$cap")
-    "$CHARGECAP" -q --json "$CS_TMP/$name.json" --messages "$cap" > /dev/null || true
+    # shellcheck disable=SC2086
+    "$CHARGECAP" -q --json "$CS_TMP/$name.json" --messages ${CS_CHARGECAP_ARGS:-} "$cap" > /dev/null || true
     check_eq "$name: chargecap wrote records" 1 "$([ -s "$CS_TMP/$name.json" ] && echo 1)"
     t=$(tshark_frames "$in")
     c=$(chargecap_frames "$CS_TMP/$name.json")
@@ -112,7 +116,8 @@ for cap in "${captures[@]}"; do
     fi
     zs=()
     for p in $protos; do zs+=(-z "$p,tree"); done
-    cs_tshark -r "$in" -2 -q "${zs[@]}" > "$CS_TMP/$name.stats"
+    # shellcheck disable=SC2086
+    cs_tshark -r "$in" -2 ${CS_TSHARK_ARGS:-} -q "${zs[@]}" > "$CS_TMP/$name.stats"
     while IFS=$'\t' read -r kind p long short; do
         [ "$kind" = protocol ] || continue
         t=$(tshark_stats "$CS_TMP/$name.stats" "$short")

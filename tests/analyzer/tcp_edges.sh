@@ -81,6 +81,18 @@ check_eq "every device of tcp-edges" \
     "EDGE000000000001 EDGE000000000002 EDGE000000000003 EDGE000000000004 EDGE000000000006 EDGE000000000007 EDGE000000000008 EDGE000000000088" \
     "$(jq -r 'select(.kind == "session") | .device // empty' "$J" | sort | tr '\n' ' ' | sed 's/ $//')"
 
+# --port: the port claims the session from its first payload on, so the
+# tail of the login in frame 62 is framed (as garbage) instead of unparsed;
+# its last 3 bytes might start a header, so they wait for the next segment
+JP=$(records "$E" --port woshi=8992)
+check_eq "--port: connection 5 identified on its first segment" "62" "$(sess "$JP" 5 .identified_frame)"
+check_eq "--port: the login's tail is garbage now" \
+    "62 garbage:21 unknown;64 Login to_device;66 garbage:3 unknown;66 Heartbeat to_server;68 Heartbeat to_device;70 Heartbeat to_server;72 Heartbeat to_device" \
+    "$(msgs "$JP" 5)"
+check_eq "--port: every byte of connection 5 framed" "0" "$(sess "$JP" 5 '.from_client.unparsed')"
+check_eq "--port on other ports changes nothing" "$(md5sum < "$J")" \
+    "$(md5sum < "$(records "$E" --port woshi=9999 --port woshi=1-80)")"
+
 # Wireshark with "reassemble out-of-order segments" sees connection 1 as
 # chargecap does (by default it loses the login)
 if [ "${CS_PLUGIN:-1}" = 1 ] && ls "$CS_BUILD"/plugins/*/epan/chargeshark.so > /dev/null 2>&1; then
@@ -92,6 +104,15 @@ if [ "${CS_PLUGIN:-1}" = 1 ] && ls "$CS_BUILD"/plugins/*/epan/chargeshark.so > /
             -T fields -e frame.number -e woshi.cmd | awk '{n = $2 == "0x60" ? "Login" : "Heartbeat"; print $1 " " n}' | tr '\n' ';' | sed 's/;$//')"
     check_eq "Wireshark leaves the frames before the claim alone on the second pass" "64" \
         "$(cs_tshark -r "$in" -2 -Y 'woshi && tcp.port == 51005' -T fields -e frame.number | head -1)"
+
+    # --port against Decode As, on the samples
+    if CS_TSHARK_ARGS="-d tcp.port==8992,woshi" CS_CHARGECAP_ARGS="--port woshi=8992" \
+        bash "$(dirname "$0")/consistency.sh" > "$CS_TMP/decode-as.log" 2>&1; then
+        check_eq "--port agrees with Wireshark's Decode As" ok ok
+    else
+        cat "$CS_TMP/decode-as.log" >&2
+        check_eq "--port agrees with Wireshark's Decode As" ok failed
+    fi
 
     # short garbage runs: garbage in both tools, never a truncated PDU
     G=$(gen garbage-runs)
