@@ -241,7 +241,10 @@ static void buf_append(cc_shard *sh, cc_dir *d, const uint8_t *p, uint32_t n)
             sh->pool_n[c]--;
             cap = 256u << c;
         } else {
-            cap = c < POOL_CLASSES ? 256u << c : need;
+            /* beyond the pool: grow by half again at least, so a long PDU
+             * in many segments is not copied over and over */
+            cap = c < POOL_CLASSES ? 256u << c
+                                   : (need > d->bcap + d->bcap / 2 ? need : d->bcap + d->bcap / 2);
             nb = malloc(cap);
             if (!nb) {
                 fputs("chargecap: out of memory\n", stderr);
