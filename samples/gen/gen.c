@@ -106,7 +106,7 @@ int gen_writer_option(const char *name, const char *value, int *used)
 {
     static const char *const links[] = {"", "eth", "vlan", "qinq", "sll", "sll2", "raw", "null",
                                         "loop", "mixed"};
-    static const char *const formats[] = {"pcap", "pcap-ns", "pcapng"};
+    static const char *const formats[] = {"pcap", "pcap-ns", "pcapng", "pcapng-us"};
     *used = 1;
     if (!strcmp(name, "--swap"))
         gen_wopts.swap = true;
@@ -194,7 +194,8 @@ gcap *gen_open(const char *path, uint32_t linktype, int64_t start_ns)
     if (!c)
         return NULL;
     c->o = gen_wopts;
-    if (c->o.link == GEN_LINK_MIXED && c->o.format != GEN_FMT_PCAPNG) {
+    bool ng = c->o.format == GEN_FMT_PCAPNG || c->o.format == GEN_FMT_PCAPNG_US;
+    if (c->o.link == GEN_LINK_MIXED && !ng) {
         fprintf(stderr, "chargegen: --link mixed needs --format pcapng\n");
         free(c);
         return NULL;
@@ -225,7 +226,7 @@ gcap *gen_open(const char *path, uint32_t linktype, int64_t start_ns)
         c->n_ifaces = 1;
     }
     c->linktype = c->iface_lt[0];
-    if (c->o.format == GEN_FMT_PCAPNG) {
+    if (ng) {
         /* Section Header Block */
         put32(c, 0x0A0D0D0A);
         put32(c, 28);
@@ -235,20 +236,25 @@ gcap *gen_open(const char *path, uint32_t linktype, int64_t start_ns)
         put32(c, 0xFFFFFFFF);
         put32(c, 0xFFFFFFFF);
         put32(c, 28);
+        bool ns = c->o.format == GEN_FMT_PCAPNG;
         for (int i = 0; i < c->n_ifaces; i++) {
-            /* Interface Description Block, nanosecond resolution */
+            /* Interface Description Block: nanoseconds, or the default
+             * microseconds without options */
+            uint32_t len = ns ? 32 : 20;
             put32(c, 1);
-            put32(c, 32);
+            put32(c, len);
             put16(c, (uint16_t)c->iface_lt[i]);
             put16(c, 0);
             put32(c, 262144);
-            put16(c, 9); /* if_tsresol */
-            put16(c, 1);
-            uint8_t res[4] = {9, 0, 0, 0};
-            out_bytes(c, res, 4);
-            put16(c, 0); /* opt_endofopt */
-            put16(c, 0);
-            put32(c, 32);
+            if (ns) {
+                put16(c, 9); /* if_tsresol */
+                put16(c, 1);
+                uint8_t res[4] = {9, 0, 0, 0};
+                out_bytes(c, res, 4);
+                put16(c, 0); /* opt_endofopt */
+                put16(c, 0);
+            }
+            put32(c, len);
         }
     } else {
         put32(c, c->o.format == GEN_FMT_PCAP_NS ? 0xa1b23c4d : 0xa1b2c3d4);
@@ -280,9 +286,11 @@ void gen_advance(gcap *c, int64_t ns) { c->now_ns += ns; }
 
 static void write_record(gcap *c, int iface, const uint8_t *frame, size_t len)
 {
-    if (c->o.format == GEN_FMT_PCAPNG) {
+    if (c->o.format == GEN_FMT_PCAPNG || c->o.format == GEN_FMT_PCAPNG_US) {
         uint32_t padded = (uint32_t)((len + 3) & ~(size_t)3);
         uint64_t ts = (uint64_t)c->now_ns;
+        if (c->o.format == GEN_FMT_PCAPNG_US)
+            ts /= 1000;
         put32(c, 6);
         put32(c, 32 + padded);
         put32(c, (uint32_t)iface);

@@ -67,7 +67,8 @@ typedef enum gen_link {
 typedef enum gen_format {
     GEN_FMT_PCAP = 0,
     GEN_FMT_PCAP_NS,      /* nanosecond pcap */
-    GEN_FMT_PCAPNG
+    GEN_FMT_PCAPNG,       /* nanosecond resolution (if_tsresol 9) */
+    GEN_FMT_PCAPNG_US     /* the default microsecond resolution, no option */
 } gen_format;
 
 typedef struct gen_writer_opts {
@@ -85,7 +86,7 @@ extern gen_writer_opts gen_wopts;
 
 /* Set a writer option from the command line ("--link", "sll2"); 0 on
  * success, -1 when the name or the value is unknown.  Names: --link
- * eth|vlan|qinq|sll|sll2|raw|null|loop|mixed, --format pcap|pcap-ns|pcapng,
+ * eth|vlan|qinq|sll|sll2|raw|null|loop|mixed, --format pcap|pcap-ns|pcapng|pcapng-us,
  * --swap, --ipv6, --ipv6-ext, --gzip, --fragment N, --fragment-reverse.
  * *used: how many arguments it took (1 or 2). */
 int gen_writer_option(const char *name, const char *value, int *used);

@@ -45,7 +45,7 @@ static int usage(void)
     fprintf(stderr, "usage: chargegen list | chargegen SCENARIO OUT.pcap [--seed N] [options] | "
                     "chargegen all DIR [options]\n"
                     "options: --link eth|vlan|qinq|sll|sll2|raw|null|loop|mixed, --format "
-                    "pcap|pcap-ns|pcapng, --swap, --ipv6, --ipv6-ext, --gzip, --fragment N, "
+                    "pcap|pcap-ns|pcapng|pcapng-us, --swap, --ipv6, --ipv6-ext, --gzip, --fragment N, "
                     "--fragment-reverse\n");
     return 2;
 }

@@ -3,8 +3,9 @@
 # gives the same message and violation records: every committed sample,
 # written by chargegen as Ethernet, 802.1Q, QinQ, Linux SLL and SLL2, raw
 # IP, BSD loopback (both byte orders), IPv6 (with extension headers),
-# pcapng (also with two interfaces of different link types), nanosecond
-# pcap, big-endian headers, gzip, and IPv4 fragments.
+# pcapng (nanosecond and the default microsecond resolution, also with two
+# interfaces of different link types), nanosecond pcap, big-endian headers,
+# gzip, and IPv4 fragments.
 . "$(dirname "$0")/common.sh"
 
 # Frame numbers change when packets are fragmented: the comparison of
@@ -27,7 +28,8 @@ mkdir -p "$CS_TMP/base"
 "$CHARGEGEN" all "$CS_TMP/base"
 variants=(
     "--link eth" "--link vlan" "--link qinq" "--link sll" "--link sll2" "--link raw"
-    "--link null" "--link loop" "--ipv6" "--ipv6-ext" "--format pcapng"
+    "--link null" "--link loop" "--ipv6" "--ipv6-ext" "--format pcapng" "--format pcapng-us"
+    "--format pcap-ns --swap" "--format pcapng --swap"
     "--format pcapng --link mixed" "--format pcap-ns" "--swap" "--gzip"
     "--format pcapng --link mixed --swap --gzip --ipv6"
     "--fragment 24" "--fragment 16 --fragment-reverse"
