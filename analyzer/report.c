@@ -253,6 +253,17 @@ static uint64_t n_protocols(void)
     return n;
 }
 
+/* Devices in the order they were first seen. */
+static gint dev_cmp(gconstpointer a, gconstpointer b)
+{
+    const dev_agg *x = *(dev_agg *const *)a, *y = *(dev_agg *const *)b;
+    if (x->d.first_frame != y->d.first_frame)
+        return x->d.first_frame < y->d.first_frame ? -1 : 1;
+    if (x->proto != y->proto)
+        return x->proto < y->proto ? -1 : 1;
+    return strcmp(x->d.id, y->d.id);
+}
+
 static void print_report(cc_frep *r, const cc_stats *st)
 {
     sbuf b = {0};
@@ -359,6 +370,7 @@ static void print_report(cc_frep *r, const cc_stats *st)
     }
 
     if (r->dev_order->len) {
+        g_ptr_array_sort(r->dev_order, dev_cmp);
         pr(r, "\n   %-30s %-9s %-19s %s\n", "device", "protocol", "first seen (UTC)", "last seen");
         sbuf l = {0};
         for (guint i = 0; i < r->dev_order->len; i++) {
