@@ -114,6 +114,30 @@ check_eq "hostile ids: the long ID in the report" 1 \
 check_eq "hostile ids: every report line fits 80 columns" "" \
     "$(awk 'length($0) > 80' "$CS_TMP/hostile-ids.out")"
 
+# ---- mutated captures: damaged anywhere, never a crash -------------------------------------
+seed=12345
+rnd() { seed=$(((seed * 1103515245 + 12345) % 2147483648)); echo $((seed % $1)); }
+bad=0
+M=$(gen tcp-edges --format pcapng --link mixed --fragment 16)
+for i in $(seq 1 40); do
+    src=$S
+    [ $((i % 2)) = 0 ] && src=$M
+    cp "$src" "$CS_TMP/mut.pcap"
+    n=$(stat -c %s "$src")
+    for _ in $(seq 1 $((1 + i % 12))); do
+        poke "$CS_TMP/mut.pcap" "$(rnd "$n")" "$(printf %02x "$(rnd 256)")"
+    done
+    rc=0
+    "$CHARGECAP" -q -j 2 --shard-min 0 -m --json /dev/null --extract "$CS_TMP/mut-x" "$CS_TMP/mut.pcap" \
+        > /dev/null 2> "$CS_TMP/mut.err" || rc=$?
+    if [ "$rc" -gt 3 ] || grep -qE 'Sanitizer|runtime error' "$CS_TMP/mut.err"; then
+        bad=$((bad + 1))
+        cp "$CS_TMP/mut.pcap" "$CS_TMP/mut-bad-$i.pcap"
+        sed 's/^/    /' "$CS_TMP/mut.err" | head -5 >&2
+    fi
+done
+check_eq "40 mutated captures: a status of 0, 1 or 3, and no sanitizer report" 0 "$bad"
+
 # ---- usage errors -------------------------------------------------------------------------
 usage() {
     local rc=0
