@@ -421,51 +421,6 @@ static void text_time(sbuf *b, int64_t ts)
     }
 }
 
-static const char *dir_short(uint8_t d)
-{
-    switch (d) {
-    case CS_DIR_TO_SERVER: return "to_server";
-    case CS_DIR_TO_DEVICE: return "to_device";
-    case CS_DIR_PEER: return "peer";
-    default: return "?";
-    }
-}
-
-/* Wrap b[from..) at 80 columns, continuing lines with `indent` spaces. */
-static void text_wrap(sbuf *b, size_t from, int indent)
-{
-    size_t n = b->n - from;
-    if (n <= 80)
-        return;
-    sbuf t = {0};
-    sb_put(&t, b->p + from, n);
-    b->n = from;
-    size_t pos = 0, col = 0;
-    while (pos < t.n) {
-        size_t room = 80 - col;
-        size_t take = t.n - pos;
-        if (take > room) {
-            size_t cut = room;
-            while (cut > room / 2 && t.p[pos + cut] != ' ')
-                cut--;
-            if (cut <= room / 2)
-                cut = room;
-            take = cut;
-        }
-        sb_put(b, t.p + pos, take);
-        pos += take;
-        while (pos < t.n && t.p[pos] == ' ')
-            pos++;
-        if (pos < t.n) {
-            sb_c(b, '\n');
-            for (int i = 0; i < indent; i++)
-                sb_c(b, ' ');
-            col = (size_t)indent;
-        }
-    }
-    sb_free(&t);
-}
-
 /* ---- records ------------------------------------------------------------------------ */
 
 void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const cs_out *o)
@@ -504,16 +459,16 @@ void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const c
     }
     if (e->cfg->text_messages) {
         sbuf *b = rec_begin(e, CC_R_TEXT);
-        size_t at = b->n;
         sb_printf(b, "%7llu ", (unsigned long long)pdu->frame);
         text_time(b, pdu->ts);
-        sb_printf(b, " #%llu %s %s ", (unsigned long long)s->id, p->name, dir_short(o->dir));
+        sb_printf(b, " #%llu %s %s ", (unsigned long long)s->id, p->name, cs_dir_key((cs_dir)o->dir));
         if (o->info_len)
             sb_safe(b, o->info, o->info_len);
         else if (o->cmd_name)
             sb_s(b, o->cmd_name);
-        text_wrap(b, at, 10);
-        sb_c(b, '\n');
+        if (o->cksum == CS_CK_BAD)
+            sb_s(b, " [bad checksum]");
+        sb_c(b, '\n'); /* one line per message, however long: grep finds it */
         rec_end(e);
     }
 }
@@ -555,11 +510,9 @@ void cc_emit_violation(cc_emit *e, const cc_session *s, const cc_vrec *v)
     }
     if (e->cfg->text_messages) {
         sbuf *b = rec_begin(e, CC_R_TEXT);
-        size_t at = b->n;
         sb_printf(b, "%7llu   %s %s: ", (unsigned long long)v->frame, cs_severity_key(d->severity),
                   d->code);
         sb_safe(b, msg, strlen(msg));
-        text_wrap(b, at, 10);
         sb_c(b, '\n');
         rec_end(e);
     }

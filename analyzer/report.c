@@ -287,9 +287,16 @@ static void print_report(cc_frep *r, const cc_stats *st)
     }
     pr(r, "   %s, %llu frames, %s to %s UTC\n", st->format, (unsigned long long)st->frames, t0,
        !strncmp(t0, t1, 11) ? t1 + 11 : t1);
-    pr(r, "   %llu session%s, %llu message%s, %llu violation%s\n", (unsigned long long)sessions,
-       sessions == 1 ? "" : "s", (unsigned long long)messages, messages == 1 ? "" : "s",
-       (unsigned long long)st->violations, st->violations == 1 ? "" : "s");
+    uint64_t ck[4] = {0};
+    for (uint64_t i = 0; i < np; i++)
+        for (int k = 0; k < 4; k++)
+            ck[k] += st->proto[i].ck[k];
+    pr(r, "   %llu session%s, %llu violation%s\n", (unsigned long long)sessions,
+       sessions == 1 ? "" : "s", (unsigned long long)st->violations, st->violations == 1 ? "" : "s");
+    pr(r, "   %llu messages; checksums: %llu good, %llu bad, %llu unverified, %llu absent\n",
+       (unsigned long long)messages, (unsigned long long)ck[CS_CK_GOOD],
+       (unsigned long long)ck[CS_CK_BAD], (unsigned long long)ck[CS_CK_UNVERIFIED],
+       (unsigned long long)ck[CS_CK_ABSENT]);
     if (st->damaged[0])
         pr(r, "   DAMAGED: %s\n", st->damaged);
     if (st->warning[0])
@@ -332,7 +339,7 @@ static void print_report(cc_frep *r, const cc_stats *st)
     }
 
     if (st->violations) {
-        pr(r, "\n   %-34s %-8s %6s  %s\n", "violation", "severity", "count", "first frames");
+        pr(r, "\n  violations:%23s %-8s %6s  %s\n", "", "severity", "count", "first frames");
         for (int pass = 0; pass < 2; pass++) {
             for (uint64_t i = 0; pass == 0 ? (i < np) : (i < 1); i++) {
                 int nv = pass == 0 ? cs_protocols[i]->n_violations : CC_A__COUNT;
@@ -343,8 +350,9 @@ static void print_report(cc_frep *r, const cc_stats *st)
                         continue;
                     /* as many first frames as fit in 80 columns */
                     char fr[64] = "", cnt[24];
-                    int room = 80 - 3 - 34 - 1 - 8 - 1 -
-                               snprintf(cnt, sizeof cnt, "%6llu", (unsigned long long)v->count) - 2 - 4;
+                    int room = 80 - 4 - 32 - 1 - 8 - 1 -
+                               snprintf(cnt, sizeof cnt, "%6llu", (unsigned long long)v->count) - 2 -
+                               7 - 4;
                     size_t k = 0;
                     uint8_t shown = 0;
                     for (uint8_t f = 0; f < v->n_first; f++) {
@@ -358,12 +366,12 @@ static void print_report(cc_frep *r, const cc_stats *st)
                         shown++;
                     }
                     const char *more = v->count > shown ? " ..." : "";
-                    if (strlen(d->code) > 34)
-                        pr(r, "   %s\n   %-34s %-8s %6llu  %s%s\n", d->code, "",
+                    if (strlen(d->code) > 32)
+                        pr(r, "    %s\n    %-32s %-8s %6llu  frames %s%s\n", d->code, "",
                            cs_severity_key(d->severity), (unsigned long long)v->count, fr, more);
                     else
-                        pr(r, "   %-34s %-8s %6llu  %s%s\n", d->code, cs_severity_key(d->severity),
-                           (unsigned long long)v->count, fr, more);
+                        pr(r, "    %-32s %-8s %6llu  frames %s%s\n", d->code,
+                           cs_severity_key(d->severity), (unsigned long long)v->count, fr, more);
                 }
             }
         }
