@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* libpcap link types */
+/* LINKTYPE_* values as written in capture files */
 #define LT_NULL 0
 #define LT_EN10MB 1
+#define LT_RAW_OLD1 12
+#define LT_RAW_OLD2 14
 #define LT_RAW 101
 #define LT_LOOP 108
 #define LT_LINUX_SLL 113
@@ -18,96 +20,99 @@
 #define LT_IPV6 229
 #define LT_LINUX_SLL2 276
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
+static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static bool decode_ip(cc_packet *p, const uint8_t *d, uint32_t n, const char **why);
-
-static bool decode_ethertype(cc_packet *p, uint16_t et, const uint8_t *d, uint32_t n,
-                             const char **why)
+static cc_pk_status skip(cc_skip *why, cc_skip w)
 {
-    /* 802.1Q / 802.1ad / QinQ tags, any depth the bytes allow */
-    int tags = 0;
-    while ((et == 0x8100 || et == 0x88A8 || et == 0x9100) && n >= 4 && tags < 8) {
+    *why = w;
+    return CC_PK_SKIP;
+}
+
+static cc_pk_status decode_ip(cc_packet *p, const uint8_t *d, uint32_t n, cc_skip *why);
+
+static cc_pk_status decode_ethertype(cc_packet *p, uint16_t et, const uint8_t *d, uint32_t n,
+                                     cc_skip *why)
+{
+    /* 802.1Q, 802.1ad and the old QinQ tag types, as deep as they go */
+    for (int tags = 0; (et == 0x8100 || et == 0x88A8 || et == 0x9100) && tags < 8; tags++) {
+        if (n < 4)
+            return skip(why, CC_SKIP_MALFORMED);
         et = be16(d + 2);
         d += 4;
         n -= 4;
-        tags++;
     }
     if (et == 0x0800 || et == 0x86DD)
         return decode_ip(p, d, n, why);
-    *why = "not IP";
-    return false;
+    return skip(why, CC_SKIP_NOT_IP);
 }
 
-bool cc_decode_packet(int linktype, cc_packet *p, const char **why)
+cc_pk_status cc_decode_packet(int linktype, const uint8_t *d, uint32_t n, cc_packet *p,
+                              cc_skip *why)
 {
-    const uint8_t *d = p->data;
-    uint32_t n = p->caplen;
-    p->is_ip = false;
-    p->l4 = 0;
     p->payload = NULL;
-    p->payload_len = 0;
-    p->truncated = p->caplen < p->len;
+    p->payload_len = p->wire_len = 0;
+    p->tcp_flags = 0;
     switch (linktype) {
-    case LT_EN10MB:
-        if (n < 14) {
-            *why = "short Ethernet header";
-            return false;
+    case LT_EN10MB: {
+        if (n < 14)
+            return skip(why, CC_SKIP_MALFORMED);
+        uint16_t et = be16(d + 12);
+        if (et < 0x0600) {
+            /* 802.3 length: only LLC/SNAP can carry IP */
+            if (n < 22 || d[14] != 0xAA || d[15] != 0xAA || d[16] != 0x03)
+                return skip(why, CC_SKIP_NOT_IP);
+            return decode_ethertype(p, be16(d + 20), d + 22, n - 22, why);
         }
-        return decode_ethertype(p, be16(d + 12), d + 14, n - 14, why);
+        return decode_ethertype(p, et, d + 14, n - 14, why);
+    }
     case LT_LINUX_SLL:
-        if (n < 16) {
-            *why = "short SLL header";
-            return false;
-        }
+        if (n < 16)
+            return skip(why, CC_SKIP_MALFORMED);
         return decode_ethertype(p, be16(d + 14), d + 16, n - 16, why);
     case LT_LINUX_SLL2:
-        if (n < 20) {
-            *why = "short SLL2 header";
-            return false;
-        }
+        if (n < 20)
+            return skip(why, CC_SKIP_MALFORMED);
         return decode_ethertype(p, be16(d), d + 20, n - 20, why);
     case LT_NULL:
     case LT_LOOP: {
-        if (n < 4) {
-            *why = "short loopback header";
-            return false;
-        }
-        uint32_t fam = linktype == LT_LOOP ? be32(d) : (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24);
-        if (fam > 0xFFFF) /* the other byte order */
-            fam = ((fam & 0xFF) << 24) | ((fam & 0xFF00) << 8) | ((fam >> 8) & 0xFF00) | (fam >> 24);
-        if (fam != 2 && fam != 24 && fam != 28 && fam != 30) {
-            *why = "not IP";
-            return false;
-        }
+        if (n < 4)
+            return skip(why, CC_SKIP_MALFORMED);
+        /* DLT_NULL is in the capturing host's byte order, DLT_LOOP in
+         * network order; a family is small, so the order shows */
+        uint32_t fam = be32(d);
+        if (fam > 0xFFFF)
+            fam = __builtin_bswap32(fam);
+        /* AF_INET, and AF_INET6 of the BSDs, macOS and Linux */
+        if (fam != 2 && fam != 24 && fam != 28 && fam != 30 && fam != 10)
+            return skip(why, CC_SKIP_NOT_IP);
         return decode_ip(p, d + 4, n - 4, why);
     }
     case LT_RAW:
+    case LT_RAW_OLD1:
+    case LT_RAW_OLD2:
     case LT_IPV4:
     case LT_IPV6:
         return decode_ip(p, d, n, why);
     default:
-        *why = "unsupported link type";
-        return false;
+        return skip(why, CC_SKIP_LINK);
     }
 }
 
-static bool decode_l4(cc_packet *p, uint8_t proto, const uint8_t *d, uint32_t n, const char **why)
+cc_pk_status cc_decode_l4(cc_packet *p, uint8_t proto, const uint8_t *d, uint32_t n,
+                          uint32_t wire, cc_skip *why)
 {
+    if (wire < n)
+        wire = n;
     if (proto == 6) {
-        if (n < 20) {
-            *why = "short TCP header";
-            return false;
-        }
+        if (n < 20)
+            return skip(why, CC_SKIP_MALFORMED);
         uint32_t hl = (uint32_t)(d[12] >> 4) * 4;
-        if (hl < 20 || hl > n) {
-            *why = "bad TCP header length";
-            return false;
-        }
+        if (hl < 20 || hl > n)
+            return skip(why, CC_SKIP_MALFORMED);
         p->l4 = 6;
         p->sport = be16(d);
         p->dport = be16(d + 2);
@@ -116,108 +121,112 @@ static bool decode_l4(cc_packet *p, uint8_t proto, const uint8_t *d, uint32_t n,
         p->tcp_flags = d[13];
         p->payload = d + hl;
         p->payload_len = n - hl;
-        return true;
+        p->wire_len = wire - hl;
+        return CC_PK_OK;
     }
     if (proto == 17) {
-        if (n < 8) {
-            *why = "short UDP header";
-            return false;
-        }
+        if (n < 8)
+            return skip(why, CC_SKIP_MALFORMED);
         uint32_t ul = be16(d + 4);
         p->l4 = 17;
         p->sport = be16(d);
         p->dport = be16(d + 2);
         p->payload = d + 8;
-        p->payload_len = (ul >= 8 && ul - 8 < n - 8) ? ul - 8 : n - 8;
-        return true;
+        /* the UDP length when it is consistent, else what IP says */
+        p->wire_len = (ul >= 8 && ul <= wire) ? ul - 8 : wire - 8;
+        p->payload_len = n - 8 < p->wire_len ? n - 8 : p->wire_len;
+        return CC_PK_OK;
     }
-    *why = "not TCP or UDP";
-    return false;
+    return skip(why, CC_SKIP_OTHER_L4);
 }
 
-static bool decode_ip(cc_packet *p, const uint8_t *d, uint32_t n, const char **why)
+static cc_pk_status decode_ip(cc_packet *p, const uint8_t *d, uint32_t n, cc_skip *why)
 {
-    if (n < 1) {
-        *why = "empty IP packet";
-        return false;
-    }
+    if (n < 1)
+        return skip(why, CC_SKIP_MALFORMED);
     int v = d[0] >> 4;
+    p->ip = d;
+    p->ip_version = (uint8_t)v;
     if (v == 4) {
-        if (n < 20) {
-            *why = "short IPv4 header";
-            return false;
-        }
+        if (n < 20)
+            return skip(why, CC_SKIP_MALFORMED);
         uint32_t hl = (uint32_t)(d[0] & 15) * 4;
         uint32_t tot = be16(d + 2);
-        if (hl < 20 || hl > n) {
-            *why = "bad IPv4 header length";
-            return false;
-        }
-        if (tot >= hl && tot < n)
-            n = tot; /* drop Ethernet padding */
-        uint16_t frag = be16(d + 6);
-        p->is_ip = true;
+        if (hl < 20 || hl > n)
+            return skip(why, CC_SKIP_MALFORMED);
+        if (tot == 0)
+            tot = n; /* segmentation offload: the length was never filled in */
+        if (tot < hl)
+            return skip(why, CC_SKIP_MALFORMED);
+        uint32_t cap = n < tot ? n : tot; /* drops Ethernet padding */
         p->src.family = p->dst.family = 4;
-        memset(p->src.a, 0, 16);
-        memset(p->dst.a, 0, 16);
+        memset(p->src.a + 4, 0, 12);
+        memset(p->dst.a + 4, 0, 12);
         memcpy(p->src.a, d + 12, 4);
         memcpy(p->dst.a, d + 16, 4);
-        if ((frag & 0x1FFF) || (frag & 0x2000)) {
-            *why = "IPv4 fragment";
-            return false;
+        uint16_t frag = be16(d + 6);
+        if (frag & 0x3FFF) {
+            p->ip_id = be16(d + 4);
+            p->ip_proto = d[9];
+            p->frag_off = (uint16_t)((frag & 0x1FFF) * 8);
+            p->frag_more = (frag & 0x2000) != 0;
+            p->frag_data = d + hl;
+            p->frag_len = cap - hl;
+            p->frag_wire = tot - hl;
+            return CC_PK_FRAGMENT;
         }
-        return decode_l4(p, d[9], d + hl, n - hl, why);
+        return cc_decode_l4(p, d[9], d + hl, cap - hl, tot - hl, why);
     }
     if (v == 6) {
-        if (n < 40) {
-            *why = "short IPv6 header";
-            return false;
-        }
+        if (n < 40)
+            return skip(why, CC_SKIP_MALFORMED);
         uint32_t plen = be16(d + 4);
         uint8_t nh = d[6];
-        p->is_ip = true;
         p->src.family = p->dst.family = 6;
         memcpy(p->src.a, d + 8, 16);
         memcpy(p->dst.a, d + 24, 16);
         const uint8_t *q = d + 40;
         uint32_t m = n - 40;
-        if (plen && plen < m)
-            m = plen;
-        /* extension headers */
-        for (int i = 0; i < 8; i++) {
-            if (nh == 0 || nh == 43 || nh == 60) {
-                if (m < 8) {
-                    *why = "short IPv6 extension header";
-                    return false;
-                }
-                uint32_t el = ((uint32_t)q[1] + 1) * 8;
-                if (el > m) {
-                    *why = "bad IPv6 extension header";
-                    return false;
-                }
-                nh = q[0];
-                q += el;
-                m -= el;
-            } else if (nh == 44) {
-                *why = "IPv6 fragment";
-                return false;
-            } else
+        uint32_t wire = plen ? plen : m; /* 0: a jumbogram or offload */
+        if (m > wire)
+            m = wire;
+        for (int i = 0; i < 16; i++) {
+            uint32_t el;
+            switch (nh) {
+            case 0:   /* hop-by-hop */
+            case 43:  /* routing */
+            case 60:  /* destination options */
+            case 135: /* mobility */
+            case 139: /* HIP */
+            case 140: /* shim6 */
+                if (m < 8)
+                    return skip(why, CC_SKIP_MALFORMED);
+                el = ((uint32_t)q[1] + 1) * 8;
                 break;
+            case 51: /* authentication header */
+                if (m < 8)
+                    return skip(why, CC_SKIP_MALFORMED);
+                el = ((uint32_t)q[1] + 2) * 4;
+                break;
+            case 44:
+                return skip(why, CC_SKIP_IP6_FRAG);
+            default:
+                return cc_decode_l4(p, nh, q, m, wire, why);
+            }
+            if (el > m || el > wire)
+                return skip(why, CC_SKIP_MALFORMED);
+            nh = q[0];
+            q += el;
+            m -= el;
+            wire -= el;
         }
-        return decode_l4(p, nh, q, m, why);
+        return skip(why, CC_SKIP_MALFORMED);
     }
-    *why = "not IPv4 or IPv6";
-    return false;
+    return skip(why, CC_SKIP_NOT_IP);
 }
 
 void cc_addr_str(const cc_addr *a, char *buf, size_t n)
 {
-    char t[64];
-    if (a->family == 6) {
-        inet_ntop(AF_INET6, a->a, t, sizeof t);
-        snprintf(buf, n, "[%s]", t);
-    } else {
-        inet_ntop(AF_INET, a->a, t, sizeof t);
-        snprintf(buf, n, "%s", t);
-    }
+    if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf, (socklen_t)n) && n)
+        buf[0] = '\0';
 }

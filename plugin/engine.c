@@ -763,8 +763,10 @@ cs_heur_ret cs_ws_heur_tcp(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tr
     guint cap = tvb_captured_length(tvb);
     if (!cap || !w->p->probe(tvb_get_ptr(tvb, 0, cap), cap, false))
         return CS_HEUR_FALSE;
+    /* claimed from this frame on: the frames before it stay unclaimed on
+     * later passes too (chargecap counts their bytes as unparsed) */
     conversation_t *conv = find_or_create_conversation(pinfo);
-    conversation_set_dissector(conv, w->h_tcp);
+    conversation_set_dissector_from_frame_number(conv, pinfo->num, w->h_tcp);
     dissect_tcp(tvb, pinfo, tree, NULL, w);
     return CS_HEUR_TRUE;
 }
@@ -774,8 +776,10 @@ cs_heur_ret cs_ws_heur_udp(cs_ws *w, tvbuff_t *tvb, packet_info *pinfo, proto_tr
     guint cap = tvb_captured_length(tvb);
     if (!cap || !w->p->probe(tvb_get_ptr(tvb, 0, cap), cap, true))
         return CS_HEUR_FALSE;
+    /* claimed from this frame on: the frames before it stay unclaimed on
+     * later passes too (chargecap counts their bytes as unparsed) */
     conversation_t *conv = find_or_create_conversation(pinfo);
-    conversation_set_dissector(conv, w->h_udp);
+    conversation_set_dissector_from_frame_number(conv, pinfo->num, w->h_udp);
     dissect_udp(tvb, pinfo, tree, NULL, w);
     return CS_HEUR_TRUE;
 }

@@ -4,6 +4,7 @@ CS_PACKAGES=(
     build-essential cmake pkg-config   # compiler and build
     wireshark-dev tshark               # the plugin's API, and tshark for its tests
     libpcap-dev libglib2.0-dev         # chargecap
+    zlib1g-dev                         # chargecap and chargegen: gzip captures
     jq                                 # tests read JSON
     clang libclang-rt-14-dev           # libFuzzer harnesses (the runtime is only "recommended")
 )

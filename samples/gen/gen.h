@@ -48,6 +48,49 @@ uint32_t rng_range(grng *r, uint32_t lo, uint32_t hi);
 
 #define GEN_LINKTYPE_ETHERNET 1
 
+/* How captures are written.  The defaults (Ethernet, microsecond pcap in
+ * host byte order, IPv4) write the committed samples; the options write
+ * the same traffic in another form, for chargecap's variant tests. */
+typedef enum gen_link {
+    GEN_LINK_DEFAULT = 0, /* the scenario's (Ethernet) */
+    GEN_LINK_ETH,
+    GEN_LINK_VLAN,        /* Ethernet with an 802.1Q tag */
+    GEN_LINK_QINQ,        /* Ethernet with 802.1ad + 802.1Q tags */
+    GEN_LINK_SLL,         /* Linux cooked capture */
+    GEN_LINK_SLL2,        /* Linux cooked capture v2 (tcpdump -i any) */
+    GEN_LINK_RAW,         /* raw IP */
+    GEN_LINK_NULL,        /* BSD loopback, host byte order */
+    GEN_LINK_LOOP,        /* OpenBSD loopback, network byte order */
+    GEN_LINK_MIXED        /* pcapng: interfaces of Ethernet and SLL2, alternating */
+} gen_link;
+
+typedef enum gen_format {
+    GEN_FMT_PCAP = 0,
+    GEN_FMT_PCAP_NS,      /* nanosecond pcap */
+    GEN_FMT_PCAPNG,       /* nanosecond resolution (if_tsresol 9) */
+    GEN_FMT_PCAPNG_US     /* the default microsecond resolution, no option */
+} gen_format;
+
+typedef struct gen_writer_opts {
+    gen_link link;
+    gen_format format;
+    bool swap;            /* headers in the other byte order */
+    bool ipv6;            /* every IPv4 packet as IPv6 (2001:db8::a.b.c.d) */
+    bool ipv6_ext;        /* with hop-by-hop and destination options headers */
+    bool gzip;            /* gzip-compressed */
+    uint32_t fragment;    /* IPv4: fragment IP payloads longer than this */
+    bool frag_reverse;    /* write a datagram's fragments last first */
+} gen_writer_opts;
+
+extern gen_writer_opts gen_wopts;
+
+/* Set a writer option from the command line ("--link", "sll2"); 0 on
+ * success, -1 when the name or the value is unknown.  Names: --link
+ * eth|vlan|qinq|sll|sll2|raw|null|loop|mixed, --format pcap|pcap-ns|pcapng|pcapng-us,
+ * --swap, --ipv6, --ipv6-ext, --gzip, --fragment N, --fragment-reverse.
+ * *used: how many arguments it took (1 or 2). */
+int gen_writer_option(const char *name, const char *value, int *used);
+
 typedef struct gcap {
     FILE *f;
     uint32_t linktype;
@@ -55,6 +98,11 @@ typedef struct gcap {
     uint64_t packets;
     uint64_t bytes;
     uint16_t ip_id;
+    /* the writer's own */
+    void *gz;
+    gen_writer_opts o;
+    uint32_t iface_lt[2];
+    int n_ifaces;
 } gcap;
 
 gcap *gen_open(const char *path, uint32_t linktype, int64_t start_ns);
@@ -93,6 +141,17 @@ void tcp_send(gtcp *t, bool from_client, const uint8_t *data, size_t len, const 
 /* The same, cut into segments of at most mss bytes. */
 void tcp_send_mss(gtcp *t, bool from_client, const uint8_t *data, size_t len, size_t mss);
 void tcp_close(gtcp *t, bool client_first);
+/* Like tcp_send, with a fate for each segment, one character each ('.' or
+ * past the end of `fates`: as sent):
+ *   'd' dropped: sent but not captured (a gap the peer acknowledges);
+ *   'r' retransmitted unchanged after the peer's acknowledgement;
+ *   'a' retransmitted after the acknowledgement with one byte altered;
+ *   's' swapped: captured after the next segment (out of order). */
+void tcp_send_ex(gtcp *t, bool from_client, const uint8_t *data, size_t len, const size_t *cuts,
+                 const char *fates);
+/* One segment exactly as given (does not move the sequence numbers). */
+void tcp_segment(gtcp *t, bool from_client, uint32_t seq, uint8_t flags, const uint8_t *data,
+                 size_t len);
 
 /* ---- UDP ---------------------------------------------------------------- */
 
@@ -125,6 +184,11 @@ int gen_aicloud_session(const char *path, uint64_t seed);
 int gen_aicloud_p2p(const char *path, uint64_t seed);
 int gen_aicloud_field(const char *path, uint64_t seed);
 int gen_aicloud_faults(const char *path, uint64_t seed);
+/* chargecap's own test captures (edge_gen.c) */
+int gen_tcp_edges(const char *path, uint64_t seed);
+int gen_garbage_runs(const char *path, uint64_t seed);
+int gen_hostile_ids(const char *path, uint64_t seed);
+int gen_many_sessions(const char *path, uint64_t seed);
 
 /* Woshi frames: header + payload with the XOR checksum computed, unless
  * `cksum` >= 0 forces a byte. */

@@ -2,8 +2,10 @@
  * chargegen - writes chargeshark's sample captures.
  *
  *   chargegen list
- *   chargegen SCENARIO OUT.pcap [--seed N]
- *   chargegen all DIR            every committed sample into DIR
+ *   chargegen SCENARIO OUT.pcap [--seed N] [WRITER OPTIONS]
+ *   chargegen all DIR [WRITER OPTIONS]   every committed sample into DIR
+ * Writer options (gen.h): --link, --format, --swap, --ipv6, --ipv6-ext,
+ * --gzip, --fragment N, --fragment-reverse.
  */
 #include "gen.h"
 
@@ -29,6 +31,10 @@ static const gen_scenario scenarios[] = {
     {"aicloud-p2p", "two AI-Cloud devices talking directly over UDP", gen_aicloud_p2p},
     {"aicloud-field", "AI-Cloud in the field dialect (tail 0xAA, fixed token)", gen_aicloud_field},
     {"aicloud-faults", "every AI-Cloud fault the dissector reports", gen_aicloud_faults},
+    {"tcp-edges", "chargecap: TCP edge cases, one per connection", gen_tcp_edges},
+    {"garbage-runs", "chargecap: short garbage runs between PDUs", gen_garbage_runs},
+    {"hostile-ids", "chargecap: device IDs that are paths and escapes", gen_hostile_ids},
+    {"many-sessions", "chargecap: 300 concurrent cabinets, some falling silent", gen_many_sessions},
 };
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
@@ -61,8 +67,11 @@ static const gen_scenario *find(const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: chargegen list | chargegen SCENARIO OUT.pcap [--seed N] | "
-                    "chargegen all DIR\n");
+    fprintf(stderr, "usage: chargegen list | chargegen SCENARIO OUT.pcap [--seed N] [options] | "
+                    "chargegen all DIR [options]\n"
+                    "options: --link eth|vlan|qinq|sll|sll2|raw|null|loop|mixed, --format "
+                    "pcap|pcap-ns|pcapng|pcapng-us, --swap, --ipv6, --ipv6-ext, --gzip, --fragment N, "
+                    "--fragment-reverse\n");
     return 2;
 }
 
@@ -75,8 +84,26 @@ int main(int argc, char **argv)
             printf("%-16s %s\n", scenarios[i].name, scenarios[i].desc);
         return 0;
     }
+    /* writer options and --seed, after the positional arguments */
+    uint64_t seed = 1;
+    int npos = 0;
+    for (int i = 2; i < argc;) {
+        int used = 1;
+        if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+            seed = strtoull(argv[i + 1], NULL, 0);
+            used = 2;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            if (gen_writer_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &used))
+                return usage();
+        } else if (i == 2 + npos) {
+            npos++;
+        } else {
+            return usage();
+        }
+        i += used;
+    }
     if (!strcmp(argv[1], "all")) {
-        if (argc != 3)
+        if (npos != 1)
             return usage();
         for (size_t i = 0; i < sizeof committed / sizeof committed[0]; i++) {
             char path[4096];
@@ -93,9 +120,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "chargegen: no scenario '%s' (chargegen list shows them)\n", argv[1]);
         return 2;
     }
-    if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "--seed")))
+    if (npos != 1)
         return usage();
-    uint64_t seed = argc == 5 ? strtoull(argv[4], NULL, 0) : 1;
     if (s->fn(argv[2], seed)) {
         fprintf(stderr, "chargegen: writing %s failed\n", argv[2]);
         return 1;

@@ -1,0 +1,677 @@
+/*
+ * emit.c - records and counters of a shard (see emit.h), and the JSON
+ * layout of docs/chargecap-json.md.
+ */
+#include "emit.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_TARGET (256u * 1024)
+
+struct cc_emit {
+    const cc_config *cfg;
+    sbuf file_json; /* the file name as a JSON string */
+    uint64_t key;
+    cc_chunk *cur;
+    cc_chunk_fn fn;
+    void *fn_ctx;
+    cc_stats st;
+    sbuf tmp;
+    uint16_t *fcount;
+    int32_t *ffirst;
+    uint32_t fcap;
+    struct fentry *fe;
+    uint32_t fe_cap;
+    size_t rec_start;
+};
+
+const char *const cc_end_names[] = {"capture_end", "closed", "idle_timeout", "evicted",
+                                    "port_reused"};
+
+/* ---- counters ------------------------------------------------------------------ */
+
+void cc_stats_init(cc_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++)
+        s->v[i] = calloc(cs_protocols[i]->n_violations ? cs_protocols[i]->n_violations : 1,
+                         sizeof(cc_vstat));
+}
+
+void cc_stats_free(cc_stats *s)
+{
+    for (int i = 0; i < CC_MAX_PROTOS; i++)
+        free(s->v[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static void vstat_frame(cc_vstat *v, uint64_t frame)
+{
+    uint8_t i = 0;
+    while (i < v->n_first && v->first[i] < frame)
+        i++;
+    if (i < v->n_first && v->first[i] == frame)
+        return;
+    if (i == CC_FIRST_FRAMES)
+        return;
+    uint8_t n = v->n_first < CC_FIRST_FRAMES ? v->n_first : CC_FIRST_FRAMES - 1;
+    memmove(&v->first[i + 1], &v->first[i], (size_t)(n - i) * sizeof v->first[0]);
+    v->first[i] = frame;
+    if (v->n_first < CC_FIRST_FRAMES)
+        v->n_first++;
+}
+
+static void vstat_merge(cc_vstat *d, const cc_vstat *s)
+{
+    d->count += s->count;
+    for (uint8_t i = 0; i < s->n_first; i++)
+        vstat_frame(d, s->first[i]);
+}
+
+void cc_stats_merge(cc_stats *d, const cc_stats *s)
+{
+    for (int i = 0; i <= CC_MAX_PROTOS; i++) {
+        cc_pstat *a = &d->proto[i];
+        const cc_pstat *b = &s->proto[i];
+        a->sessions += b->sessions;
+        a->messages += b->messages;
+        a->garbage += b->garbage;
+        a->stream += b->stream;
+        a->gap += b->gap;
+        for (int k = 0; k < 4; k++)
+            a->ck[k] += b->ck[k];
+    }
+    for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++)
+        if (d->v[i] && s->v[i])
+            for (int c = 0; c < cs_protocols[i]->n_violations; c++)
+                vstat_merge(&d->v[i][c], &s->v[i][c]);
+    for (int c = 0; c < CC_A__COUNT; c++)
+        vstat_merge(&d->a[c], &s->a[c]);
+    d->violations += s->violations;
+    if (s->worst > d->worst)
+        d->worst = s->worst;
+    if (!d->frames && s->frames) {
+        d->frames = s->frames;
+        d->first_ts = s->first_ts;
+        d->last_ts = s->last_ts;
+    }
+    if (!d->tcp_packets && !d->udp_packets) {
+        d->tcp_packets = s->tcp_packets;
+        d->udp_packets = s->udp_packets;
+        d->frag_dropped = s->frag_dropped;
+        memcpy(d->skipped, s->skipped, sizeof d->skipped);
+    }
+    if (!d->lt_count[0] && s->lt_count[0]) {
+        memcpy(d->lt_val, s->lt_val, sizeof d->lt_val);
+        memcpy(d->lt_count, s->lt_count, sizeof d->lt_count);
+    }
+    if (s->bytes_read > d->bytes_read)
+        d->bytes_read = s->bytes_read;
+    if (!d->format[0])
+        memcpy(d->format, s->format, sizeof d->format);
+    if (!d->damaged[0])
+        memcpy(d->damaged, s->damaged, sizeof d->damaged);
+    if (!d->warning[0])
+        memcpy(d->warning, s->warning, sizeof d->warning);
+    if (!d->open_error[0])
+        memcpy(d->open_error, s->open_error, sizeof d->open_error);
+    if (!d->extract_error[0])
+        memcpy(d->extract_error, s->extract_error, sizeof d->extract_error);
+}
+
+/* ---- chunks ------------------------------------------------------------------- */
+
+cc_emit *cc_emit_new(const cc_config *cfg, const char *file, cc_chunk_fn fn, void *ctx)
+{
+    cc_emit *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->cfg = cfg;
+    e->fn = fn;
+    e->fn_ctx = ctx;
+    sb_json_cstr(&e->file_json, file);
+    cc_stats_init(&e->st);
+    for (int i = 0; cs_protocols[i]; i++)
+        if (cs_protocols[i]->n_fields > e->fcap)
+            e->fcap = cs_protocols[i]->n_fields;
+    e->fcount = calloc(e->fcap + 1, sizeof *e->fcount);
+    e->ffirst = calloc(e->fcap + 1, sizeof *e->ffirst);
+    return e;
+}
+
+void cc_emit_free(cc_emit *e)
+{
+    if (!e)
+        return;
+    if (e->cur) {
+        sb_free(&e->cur->data);
+        free(e->cur);
+    }
+    sb_free(&e->file_json);
+    sb_free(&e->tmp);
+    cc_stats_free(&e->st);
+    free(e->fcount);
+    free(e->ffirst);
+    free(e->fe);
+    free(e);
+}
+
+cc_stats *cc_emit_stats(cc_emit *e) { return &e->st; }
+
+void cc_emit_key(cc_emit *e, uint64_t key) { e->key = key; }
+
+static sbuf *rec_begin(cc_emit *e, uint8_t type)
+{
+    /* a full chunk goes now: every record before this key is in it (the
+     * end of a file ends many sessions between two packets) */
+    if (e->cur && e->cur->data.n >= CHUNK_TARGET && e->key)
+        cc_emit_flush(e, e->key - 1, true, false, NULL);
+    if (!e->cur) {
+        e->cur = calloc(1, sizeof *e->cur);
+        if (!e->cur) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        sb_reserve(&e->cur->data, CHUNK_TARGET + 4096);
+    }
+    sbuf *b = &e->cur->data;
+    sb_put(b, &e->key, 8);
+    sb_c(b, (char)type);
+    uint32_t zero = 0;
+    sb_put(b, &zero, 4);
+    e->rec_start = b->n;
+    return b;
+}
+
+static void rec_end(cc_emit *e)
+{
+    sbuf *b = &e->cur->data;
+    uint32_t len = (uint32_t)(b->n - e->rec_start);
+    memcpy(b->p + e->rec_start - 4, &len, 4);
+}
+
+void cc_emit_flush(cc_emit *e, uint64_t watermark, bool force, bool last, cc_stats *stats)
+{
+    if (!force && !last && (!e->cur || e->cur->data.n < CHUNK_TARGET))
+        return;
+    cc_chunk *c = e->cur;
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+    }
+    e->cur = NULL;
+    c->watermark = watermark;
+    c->last = last;
+    c->stats = stats;
+    e->fn(e->fn_ctx, c);
+}
+
+/* ---- JSON ------------------------------------------------------------------------ */
+
+/* ,"key":N or ,"key":null */
+static void jk_int(sbuf *b, const char *key, bool has, uint64_t v)
+{
+    sb_s(b, ",\"");
+    sb_s(b, key);
+    sb_s(b, "\":");
+    if (has)
+        sb_u64(b, v);
+    else
+        sb_s(b, "null");
+}
+
+/* ,"key":"text" or ,"key":null (NULL, or empty when empty_is_null) */
+static void jk_str(sbuf *b, const char *key, const char *v, bool empty_is_null)
+{
+    sb_s(b, ",\"");
+    sb_s(b, key);
+    sb_s(b, "\":");
+    if (v && (v[0] || !empty_is_null))
+        sb_json_cstr(b, v);
+    else
+        sb_s(b, "null");
+}
+
+static void json_head(cc_emit *e, sbuf *b, const char *kind, uint64_t frame, int64_t ts,
+                      const cc_session *s, bool has_ts)
+{
+    sb_s(b, "{\"v\":" CC_XSTR(CC_SCHEMA_VERSION) ",\"kind\":\"");
+    sb_s(b, kind);
+    sb_s(b, "\",\"file\":");
+    sb_put(b, e->file_json.p, e->file_json.n);
+    sb_s(b, ",\"frame\":");
+    sb_u64(b, frame);
+    sb_s(b, ",\"ts\":");
+    if (has_ts) {
+        sb_c(b, '"');
+        sb_iso(b, ts);
+        sb_c(b, '"');
+    } else {
+        sb_s(b, "null");
+    }
+    sb_s(b, ",\"session\":");
+    if (s) {
+        sb_u64(b, s->id);
+        sb_s(b, ",\"proto\":");
+        if (s->proto)
+            sb_json_cstr(b, s->proto->name);
+        else
+            sb_s(b, "null");
+    } else {
+        sb_s(b, "null,\"proto\":null");
+    }
+}
+
+static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_item *it,
+                       const cc_pdu *pdu)
+{
+    const cs_field_def *f = &p->fields[it->field];
+    switch (f->type) {
+    case CS_FT_NONE:
+        sb_s(b, "null");
+        return;
+    case CS_FT_BOOL:
+        sb_s(b, it->v.u ? "true" : "false");
+        return;
+    case CS_FT_U8:
+    case CS_FT_U16:
+    case CS_FT_U24:
+    case CS_FT_U32:
+    case CS_FT_FRAMENUM:
+        sb_u64(b, it->v.u & 0xFFFFFFFFu);
+        return;
+    case CS_FT_U64:
+        if (it->v.u <= (1ULL << 53)) {
+            sb_u64(b, it->v.u);
+        } else {
+            sb_c(b, '"');
+            sb_u64(b, it->v.u);
+            sb_c(b, '"');
+        }
+        return;
+    case CS_FT_I32:
+        sb_i64(b, (int32_t)it->v.i);
+        return;
+    case CS_FT_DOUBLE:
+        if (it->v.d == it->v.d && it->v.d < 1e300 && it->v.d > -1e300)
+            sb_printf(b, "%.17g", it->v.d);
+        else
+            sb_s(b, "null");
+        return;
+    case CS_FT_STRING:
+        sb_json_cstr(b, cs_str(o, it->str));
+        return;
+    case CS_FT_BYTES: {
+        const uint8_t *src = (it->flags & CS_IF_DERIVED) ? o->derived : pdu->b;
+        uint32_t avail = (it->flags & CS_IF_DERIVED) ? o->derived_len : pdu->len;
+        uint32_t off = it->offset < avail ? it->offset : avail;
+        uint32_t len = it->length < avail - off ? it->length : avail - off;
+        sb_c(b, '"');
+        if (src)
+            sb_hex(b, src + off, len);
+        sb_c(b, '"');
+        return;
+    }
+    case CS_FT_IPV4: {
+        uint32_t a = (uint32_t)it->v.u;
+        sb_printf(b, "\"%u.%u.%u.%u\"", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        return;
+    }
+    case CS_FT_ABSTIME:
+        sb_c(b, '"');
+        sb_iso(b, it->v.i * 1000000000 + (int64_t)it->aux);
+        sb_c(b, '"');
+        return;
+    case CS_FT_RELTIME:
+        sb_printf(b, "%.9f", (double)it->v.i / 1e9);
+        return;
+    }
+    sb_s(b, "null");
+}
+
+/* What "fields" shows, in tree order: each item, and after a checksum
+ * item its verdict under the status field, as proto_tree_add_checksum()
+ * adds it in Wireshark. */
+typedef struct fentry {
+    uint16_t field;
+    bool status;   /* the verdict of item `item`, not its value */
+    uint32_t item;
+} fentry;
+
+static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o, const cc_pdu *pdu)
+{
+    uint32_t n = 0;
+    if (e->fe_cap < 2 * o->n_items) {
+        free(e->fe);
+        e->fe_cap = 2 * o->n_items + 16;
+        e->fe = malloc(e->fe_cap * sizeof *e->fe);
+        if (!e->fe) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+    }
+    for (uint32_t i = 0; i < o->n_items; i++) {
+        uint16_t f = o->items[i].field;
+        if (f >= p->n_fields || f >= e->fcap)
+            continue;
+        e->fe[n++] = (fentry){f, false, i};
+        int link = p->fields[f].link;
+        if ((p->fields[f].flags & CS_FF_CHECKSUM) && link >= 0 && link < p->n_fields &&
+            (uint32_t)link < e->fcap)
+            e->fe[n++] = (fentry){(uint16_t)link, true, i};
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        e->fcount[e->fe[k].field] = 0;
+        e->ffirst[e->fe[k].field] = -1;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        uint16_t f = e->fe[k].field;
+        if (e->ffirst[f] < 0)
+            e->ffirst[f] = (int32_t)k;
+        e->fcount[f]++;
+    }
+    sb_s(b, ",\"fields\":{");
+    bool first = true;
+    for (uint32_t k = 0; k < n; k++) {
+        uint16_t f = e->fe[k].field;
+        if (e->ffirst[f] != (int32_t)k)
+            continue;
+        if (!first)
+            sb_c(b, ',');
+        first = false;
+        sb_json_cstr(b, p->fields[f].abbrev);
+        sb_c(b, ':');
+        bool many = e->fcount[f] > 1;
+        if (many)
+            sb_c(b, '[');
+        for (uint32_t j = k, c = 0; j < n; j++) {
+            if (e->fe[j].field != f)
+                continue;
+            if (c++)
+                sb_c(b, ',');
+            const cs_item *it = &o->items[e->fe[j].item];
+            if (e->fe[j].status)
+                sb_u64(b, it->status);
+            else
+                json_value(b, p, o, it, pdu);
+        }
+        if (many)
+            sb_c(b, ']');
+    }
+    sb_c(b, '}');
+}
+
+/* ---- text (--messages without --json) -------------------------------------------- */
+
+static void text_time(sbuf *b, int64_t ts)
+{
+    size_t at = b->n;
+    sb_iso(b, ts);
+    /* keep "HH:MM:SS.uuuuuu" */
+    size_t len = b->n - at;
+    if (len >= 16) {
+        memmove(b->p + at, b->p + at + len - 16, 15);
+        b->n = at + 15;
+    }
+}
+
+/* ---- records ------------------------------------------------------------------------ */
+
+void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const cs_out *o)
+{
+    int pi = cc_proto_index(s->proto);
+    cc_pstat *ps = &e->st.proto[pi];
+    if (o->garbage) {
+        ps->garbage++;
+    } else {
+        ps->messages++;
+        if (o->cksum < 4)
+            ps->ck[o->cksum]++;
+    }
+    if (!e->cfg->messages)
+        return;
+    const cs_proto *p = s->proto;
+    if (e->cfg->json) {
+        sbuf *b = rec_begin(e, CC_R_JSON);
+        json_head(e, b, "message", pdu->frame, pdu->ts, s, true);
+        sb_s(b, ",\"dir\":\"");
+        sb_s(b, cs_dir_key((cs_dir)o->dir));
+        sb_c(b, '"');
+        jk_int(b, "cmd", o->cmd >= 0, (uint64_t)o->cmd);
+        jk_str(b, "cmd_name", o->garbage ? NULL : o->cmd_name, false);
+        jk_int(b, "len", true, pdu->len);
+        jk_int(b, "offset", true, pdu->off);
+        jk_str(b, "checksum", o->cksum < 4 ? cs_cksum_key((cs_cksum)o->cksum) : NULL, false);
+        sb_s(b, o->garbage ? ",\"garbage\":true" : ",\"garbage\":false");
+        jk_int(b, "result", o->result >= 0, (uint64_t)o->result);
+        jk_str(b, "result_name", o->result >= 0 ? o->result_name : NULL, false);
+        sb_s(b, ",\"info\":");
+        sb_json_str(b, o->info, o->info_len);
+        json_fields(e, b, p, o, pdu);
+        sb_s(b, "}\n");
+        rec_end(e);
+    }
+    if (e->cfg->text_messages) {
+        sbuf *b = rec_begin(e, CC_R_TEXT);
+        sb_printf(b, "%7llu ", (unsigned long long)pdu->frame);
+        text_time(b, pdu->ts);
+        sb_printf(b, " #%llu %s %s ", (unsigned long long)s->id, p->name, cs_dir_key((cs_dir)o->dir));
+        if (o->info_len)
+            sb_safe(b, o->info, o->info_len);
+        else if (o->cmd_name)
+            sb_s(b, o->cmd_name);
+        if (o->cksum == CS_CK_BAD)
+            sb_s(b, " [bad checksum]");
+        sb_c(b, '\n'); /* one line per message, however long: grep finds it */
+        rec_end(e);
+    }
+}
+
+void cc_emit_violation(cc_emit *e, const cc_session *s, const cc_vrec *v)
+{
+    cc_vstat *vs;
+    const cs_violation_def *d;
+    if (v->p) {
+        int pi = cc_proto_index(v->p);
+        vs = &e->st.v[pi][v->code];
+        d = &v->p->violations[v->code];
+    } else {
+        vs = &e->st.a[v->code];
+        d = &cc_acodes[v->code];
+    }
+    vs->count++;
+    vstat_frame(vs, v->frame);
+    e->st.violations++;
+    if ((int)d->severity > e->st.worst)
+        e->st.worst = (int)d->severity;
+    const char *msg = v->msg ? v->msg : d->summary;
+    if (e->cfg->json) {
+        sbuf *b = rec_begin(e, CC_R_JSON);
+        json_head(e, b, "violation", v->frame, v->ts, s, true);
+        sb_s(b, ",\"code\":");
+        sb_json_cstr(b, d->code);
+        sb_s(b, ",\"severity\":\"");
+        sb_s(b, cs_severity_key(d->severity));
+        sb_s(b, v->p ? "\",\"source\":\"protocol\"" : "\",\"source\":\"analyzer\"");
+        sb_s(b, ",\"message\":");
+        sb_json_cstr(b, msg);
+        jk_int(b, "offset", v->has_off, v->off);
+        jk_int(b, "len", true, v->len);
+        sb_s(b, ",\"hex\":\"");
+        sb_hex(b, v->hex, v->hex_len > 32 ? 32 : v->hex_len);
+        sb_s(b, "\"}\n");
+        rec_end(e);
+    }
+    if (e->cfg->text_messages) {
+        sbuf *b = rec_begin(e, CC_R_TEXT);
+        sb_printf(b, "%7llu   %s %s: ", (unsigned long long)v->frame, cs_severity_key(d->severity),
+                  d->code);
+        sb_safe(b, msg, strlen(msg));
+        sb_c(b, '\n');
+        rec_end(e);
+    }
+}
+
+uint8_t cc_session_state(const cc_session *s)
+{
+    if (s->l4 != 6)
+        return 0;
+    if (s->rst)
+        return 3;
+    if (s->d[0].fin && s->d[1].fin)
+        return 1;
+    if (s->d[0].fin || s->d[1].fin)
+        return 2;
+    return 0;
+}
+
+const char *cc_state_name(uint8_t state)
+{
+    static const char *const n[] = {"open", "fin", "half_fin", "rst"};
+    return state < 4 ? n[state] : "open";
+}
+
+static void json_endpoint(sbuf *b, const cc_addr *a, uint16_t port)
+{
+    char t[64];
+    cc_addr_str(a, t, sizeof t);
+    sb_s(b, "{\"ip\":\"");
+    sb_s(b, t);
+    sb_s(b, "\",\"port\":");
+    sb_u64(b, port);
+    sb_c(b, '}');
+}
+
+static void json_dir(sbuf *b, const char *name, const cc_dir *d)
+{
+    sb_s(b, ",\"");
+    sb_s(b, name);
+    sb_s(b, "\":{\"packets\":");
+    sb_u64(b, d->packets);
+    sb_s(b, ",\"bytes\":");
+    sb_u64(b, d->bytes);
+    sb_s(b, ",\"stream\":");
+    sb_u64(b, d->stream);
+    sb_s(b, ",\"decoded\":");
+    sb_u64(b, d->decoded);
+    sb_s(b, ",\"garbage\":");
+    sb_u64(b, d->garbage);
+    sb_s(b, ",\"unparsed\":");
+    sb_u64(b, d->unparsed);
+    sb_s(b, ",\"gap\":");
+    sb_u64(b, d->gap);
+    sb_c(b, '}');
+}
+
+
+void cc_emit_session(cc_emit *e, const cc_session *s)
+{
+    int pi = cc_proto_index(s->proto);
+    cc_pstat *ps = &e->st.proto[pi];
+    ps->sessions++;
+    ps->stream += s->d[0].stream + s->d[1].stream;
+    ps->gap += s->d[0].gap + s->d[1].gap;
+    uint8_t state = cc_session_state(s);
+    if (e->cfg->json) {
+        sbuf *b = rec_begin(e, CC_R_JSON);
+        json_head(e, b, "session", s->first_frame, s->first_ts, s, true);
+        sb_s(b, s->l4 == 6 ? ",\"transport\":\"tcp\",\"client\":" : ",\"transport\":\"udp\",\"client\":");
+        json_endpoint(b, &s->addr[0], s->port[0]);
+        sb_s(b, ",\"server\":");
+        json_endpoint(b, &s->addr[1], s->port[1]);
+        sb_s(b, s->client_known ? ",\"client_from\":\"handshake\"" : ",\"client_from\":\"first_packet\"");
+        sb_s(b, ",\"start\":\"");
+        sb_iso(b, s->first_ts);
+        sb_s(b, "\",\"end\":\"");
+        sb_iso(b, s->last_ts);
+        sb_s(b, "\",\"first_frame\":");
+        sb_u64(b, s->first_frame);
+        sb_s(b, ",\"last_frame\":");
+        sb_u64(b, s->last_frame);
+        sb_s(b, ",\"frames\":");
+        sb_u64(b, s->frames);
+        sb_s(b, ",\"identified_frame\":");
+        if (s->proto)
+            sb_u64(b, s->ident_frame);
+        else
+            sb_s(b, "null");
+        json_dir(b, "from_client", &s->d[0]);
+        json_dir(b, "from_server", &s->d[1]);
+        sb_s(b, ",\"messages\":");
+        sb_u64(b, s->messages);
+        sb_s(b, ",\"garbage_runs\":");
+        sb_u64(b, s->garbage_runs);
+        sb_s(b, ",\"violations\":");
+        sb_u64(b, s->violations);
+        sb_s(b, ",\"gap_bytes\":");
+        sb_u64(b, s->d[0].gap + s->d[1].gap);
+        sb_s(b, ",\"device\":");
+        if (s->n_dev && s->dev[0].id[0])
+            sb_json_cstr(b, s->dev[0].id);
+        else
+            sb_s(b, "null");
+        sb_s(b, ",\"devices\":[");
+        for (uint8_t i = 0; i < s->n_dev; i++) {
+            const cc_device *d = &s->dev[i];
+            if (i)
+                sb_c(b, ',');
+            sb_s(b, "{\"id\":");
+            if (d->id[0])
+                sb_json_cstr(b, d->id);
+            else
+                sb_s(b, "null");
+            jk_str(b, "firmware", d->firmware, true);
+            jk_str(b, "iccid", d->iccid, true);
+            jk_str(b, "signal", d->signal, true);
+            sb_s(b, ",\"first_frame\":");
+            sb_u64(b, d->first_frame);
+            sb_s(b, ",\"last_frame\":");
+            sb_u64(b, d->last_frame);
+            sb_s(b, ",\"first_seen\":\"");
+            sb_iso(b, d->first_ts);
+            sb_s(b, "\",\"last_seen\":\"");
+            sb_iso(b, d->last_ts);
+            sb_s(b, "\"}");
+        }
+        sb_s(b, "],\"state\":\"");
+        sb_s(b, cc_state_name(state));
+        sb_s(b, "\",\"ended\":\"");
+        sb_s(b, cc_end_names[s->end]);
+        sb_s(b, "\"}\n");
+        rec_end(e);
+    }
+    cc_sess_sum sum;
+    memset(&sum, 0, sizeof sum);
+    sum.id = s->id;
+    sum.first_frame = s->first_frame;
+    sum.last_frame = s->last_frame;
+    sum.messages = s->messages;
+    sum.violations = s->violations;
+    sum.gap = s->d[0].gap + s->d[1].gap;
+    for (int i = 0; i < 2; i++) {
+        sum.bytes[i] = s->d[i].bytes;
+        sum.packets[i] = s->d[i].packets;
+        sum.addr[i] = s->addr[i];
+        sum.port[i] = s->port[i];
+    }
+    sum.first_ts = s->first_ts;
+    sum.last_ts = s->last_ts;
+    sum.proto = s->proto ? pi : -1;
+    sum.l4 = s->l4;
+    sum.end = s->end;
+    sum.state = state;
+    sum.client_known = s->client_known;
+    sum.n_dev = s->n_dev < CC_MAX_DEVICES ? s->n_dev : CC_MAX_DEVICES;
+    for (uint8_t i = 0; i < sum.n_dev; i++)
+        sum.dev[i] = s->dev[i];
+    sbuf *b = rec_begin(e, CC_R_SESS);
+    /* only the devices there are */
+    sb_put(b, &sum, offsetof(cc_sess_sum, dev) + sum.n_dev * sizeof(cc_device));
+    rec_end(e);
+}

@@ -1,0 +1,704 @@
+/* run.c - jobs, threads, the merge and the progress bar (see run.h). */
+#include "run.h"
+
+#include "extract.h"
+#include "reader.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FLUSH_EVERY 16384 /* packets between chunks handed to the merger */
+#define QUEUE_MAX_DEFAULT 8 /* chunks queued in memory per producer */
+
+/* CHARGECAP_QUEUE_MAX (tests only) makes the spill path easy to reach. */
+static uint32_t queue_max = QUEUE_MAX_DEFAULT;
+#define QUEUE_MAX queue_max
+
+volatile sig_atomic_t cc_stop;
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+static struct {
+    bool on, shown;
+    uint64_t total;
+    _Atomic uint64_t bytes, packets;
+    double start, last;
+    pthread_mutex_t mu;
+} prog = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void progress_draw(bool final)
+{
+    if (!prog.on || pthread_mutex_trylock(&prog.mu))
+        return;
+    double t = now_s();
+    if (!final && (t - prog.start < 1.0 || t - prog.last < 0.25)) {
+        pthread_mutex_unlock(&prog.mu);
+        return;
+    }
+    prog.last = t;
+    if (final) {
+        if (prog.shown)
+            fputs("\r\033[K", stderr);
+        pthread_mutex_unlock(&prog.mu);
+        return;
+    }
+    uint64_t bytes = atomic_load(&prog.bytes), pk = atomic_load(&prog.packets);
+    char done[24], total[24], rate[24];
+    cc_human_size((double)bytes, done, sizeof done);
+    cc_human_size((double)prog.total, total, sizeof total);
+    cc_human_size(bytes / (t - prog.start), rate, sizeof rate);
+    char bar[23] = "[....................]";
+    if (prog.total) {
+        int k = (int)(20.0 * bytes / prog.total);
+        for (int i = 0; i < k && i < 20; i++)
+            bar[1 + i] = '#';
+    }
+    fprintf(stderr, "\r%s %s / %s, %llu packets, %s/s\033[K", prog.total ? bar : "", done, total,
+            (unsigned long long)pk, rate);
+    prog.shown = true;
+    pthread_mutex_unlock(&prog.mu);
+}
+
+/* ---- channels: one producer (a job), one consumer (the merger) ----------------------------- */
+
+typedef struct cc_chan {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cc_chunk *head, *tail;
+    uint32_t n;
+    bool live;     /* the merger reads it now: block instead of spilling */
+    bool spilling; /* later chunks go to the spill file (keeps the order) */
+    FILE *spill;
+    uint64_t spill_w, spill_r;
+} cc_chan;
+
+static void chan_init(cc_chan *c)
+{
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+}
+
+static void chunk_free(cc_chunk *c)
+{
+    if (!c)
+        return;
+    sb_free(&c->data);
+    if (c->stats) {
+        cc_stats_free(c->stats);
+        free(c->stats);
+    }
+    free(c);
+}
+
+static void chan_destroy(cc_chan *c)
+{
+    while (c->head) {
+        cc_chunk *k = c->head;
+        c->head = k->next;
+        chunk_free(k);
+    }
+    if (c->spill)
+        fclose(c->spill);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+}
+
+/* Spilled chunks: the header, the bytes, the stats of the last. */
+static bool spill_write(cc_chan *c, cc_chunk *k)
+{
+    if (!c->spill && !(c->spill = tmpfile()))
+        return false;
+    uint64_t h[3] = {k->watermark, k->last, k->data.n};
+    if (fseeko(c->spill, (off_t)c->spill_w, SEEK_SET) || fwrite(h, sizeof h, 1, c->spill) != 1 ||
+        (k->data.n && fwrite(k->data.p, k->data.n, 1, c->spill) != 1))
+        return false;
+    uint64_t w = c->spill_w + sizeof h + k->data.n;
+    if (k->last) {
+        uint8_t has = k->stats != NULL;
+        if (fwrite(&has, 1, 1, c->spill) != 1)
+            return false;
+        w++;
+        if (has) {
+            /* the counters, then each protocol's violation counts */
+            if (fwrite(k->stats, sizeof *k->stats, 1, c->spill) != 1)
+                return false;
+            w += sizeof *k->stats;
+            for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
+                size_t n = cs_protocols[i]->n_violations * sizeof(cc_vstat);
+                if (n && fwrite(k->stats->v[i], n, 1, c->spill) != 1)
+                    return false;
+                w += n;
+            }
+        }
+    }
+    if (fflush(c->spill))
+        return false;
+    c->spill_w = w;
+    return true;
+}
+
+static cc_chunk *spill_read(cc_chan *c)
+{
+    uint64_t h[3];
+    if (fseeko(c->spill, (off_t)c->spill_r, SEEK_SET) || fread(h, sizeof h, 1, c->spill) != 1)
+        return NULL;
+    cc_chunk *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->watermark = h[0];
+    k->last = h[1] != 0;
+    sb_reserve(&k->data, h[2]);
+    if (h[2] && fread(k->data.p, h[2], 1, c->spill) != 1) {
+        chunk_free(k);
+        return NULL;
+    }
+    k->data.n = h[2];
+    uint64_t r = c->spill_r + sizeof h + h[2];
+    if (k->last) {
+        uint8_t has = 0;
+        if (fread(&has, 1, 1, c->spill) != 1) {
+            chunk_free(k);
+            return NULL;
+        }
+        r++;
+        if (has) {
+            k->stats = malloc(sizeof *k->stats);
+            cc_stats tmp;
+            if (!k->stats || fread(&tmp, sizeof tmp, 1, c->spill) != 1) {
+                chunk_free(k);
+                return NULL;
+            }
+            cc_stats_init(k->stats);
+            cc_vstat *keep[CC_MAX_PROTOS];
+            memcpy(keep, k->stats->v, sizeof keep);
+            *k->stats = tmp;
+            memcpy(k->stats->v, keep, sizeof keep);
+            r += sizeof tmp;
+            for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
+                size_t n = cs_protocols[i]->n_violations * sizeof(cc_vstat);
+                if (n && fread(k->stats->v[i], n, 1, c->spill) != 1) {
+                    chunk_free(k);
+                    return NULL;
+                }
+                r += n;
+            }
+        }
+    }
+    c->spill_r = r;
+    return k;
+}
+
+static void chan_push(cc_chan *c, cc_chunk *k)
+{
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        if (c->spilling || (!c->live && c->n >= QUEUE_MAX)) {
+            if (spill_write(c, k)) {
+                c->spilling = true;
+                chunk_free(k);
+                pthread_cond_broadcast(&c->cv);
+                pthread_mutex_unlock(&c->mu);
+                return;
+            }
+            /* no room for a spill file: wait for the merger instead */
+            if (!c->spilling) {
+                pthread_cond_wait(&c->cv, &c->mu);
+                continue;
+            }
+            fputs("chargecap: cannot write a temporary file\n", stderr);
+            abort();
+        }
+        if (c->n < QUEUE_MAX || !c->live)
+            break;
+        pthread_cond_wait(&c->cv, &c->mu);
+    }
+    k->next = NULL;
+    if (c->tail)
+        c->tail->next = k;
+    else
+        c->head = k;
+    c->tail = k;
+    c->n++;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static cc_chunk *chan_pop(cc_chan *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->live = true;
+    for (;;) {
+        if (c->head) {
+            cc_chunk *k = c->head;
+            c->head = k->next;
+            if (!c->head)
+                c->tail = NULL;
+            c->n--;
+            pthread_cond_broadcast(&c->cv);
+            pthread_mutex_unlock(&c->mu);
+            return k;
+        }
+        if (c->spill_r < c->spill_w) {
+            cc_chunk *k = spill_read(c);
+            if (!k) {
+                fputs("chargecap: cannot read a temporary file\n", stderr);
+                abort();
+            }
+            if (c->spill_r == c->spill_w)
+                c->spilling = false; /* caught up: back to memory */
+            pthread_cond_broadcast(&c->cv);
+            pthread_mutex_unlock(&c->mu);
+            return k;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+        pthread_mutex_unlock(&c->mu);
+        progress_draw(false);
+        pthread_mutex_lock(&c->mu);
+    }
+}
+
+/* ---- files and jobs ---------------------------------------------------------------------- */
+
+typedef struct cc_file {
+    cc_input *in;
+    int index;
+    int nshards;
+    int dirfd;       /* --extract folder, -1 */
+    cc_chan *chans;  /* one per shard (threaded runs) */
+} cc_file;
+
+typedef struct cc_job {
+    cc_file *f;
+    int shard;
+} cc_job;
+
+typedef struct runner {
+    const cc_run_opts *o;
+    cc_outputs *out;
+    cc_file *files;
+    int nfiles;
+    cc_job *jobs;
+    int njobs;
+    _Atomic int next_job;
+    /* inline (-j 1): the consumer of the running job */
+    cc_frep *inline_rep;
+    cc_stats *inline_stats;
+} runner;
+
+typedef struct job_sink {
+    runner *R;
+    cc_job *j;
+} job_sink;
+
+static void inline_chunk(void *ctx, cc_chunk *k)
+{
+    job_sink *s = ctx;
+    cc_frep_chunk(s->R->inline_rep, k);
+    if (k->stats) {
+        s->R->inline_stats = k->stats;
+        k->stats = NULL;
+    }
+    chunk_free(k);
+    progress_draw(false);
+}
+
+static void chan_chunk(void *ctx, cc_chunk *k)
+{
+    job_sink *s = ctx;
+    chan_push(&s->j->f->chans[s->j->shard], k);
+}
+
+static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
+{
+    const cc_config *cfg = R->o->cfg;
+    cc_file *f = j->f;
+    job_sink sink = {R, j};
+    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
+    if (!e) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    cc_stats *st = cc_emit_stats(e);
+    char err[320] = "";
+    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
+    uint64_t ev = 0;
+    if (!r) {
+        if (j->shard == 0)
+            snprintf(st->open_error, sizeof st->open_error, "%s", err);
+    } else {
+        if (j->shard == 0)
+            snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
+        cc_extract *x = NULL;
+        if (f->dirfd >= 0) {
+            uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
+            x = cc_extract_new(f->dirfd, j->shard, budget ? budget : 1,
+                               cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err,
+                               sizeof err);
+            if (!x && j->shard == 0)
+                snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+        }
+        cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
+        if (!sh) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        cc_rec rec;
+        cc_read_status rs;
+        uint64_t n = 0, last_off = 0;
+        bool first = true;
+        while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
+            if (first) {
+                st->first_ts = rec.ts_ns;
+                first = false;
+            }
+            st->last_ts = rec.ts_ns;
+            st->frames = rec.frame;
+            if (j->shard == 0) {
+                int k = 0;
+                while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
+                    k++;
+                if (k < 8) {
+                    st->lt_val[k] = rec.linktype;
+                    st->lt_count[k]++;
+                }
+            }
+            cc_shard_packet(sh, &rec);
+            if ((++n & 255) == 0)
+                cc_emit_flush(e, cc_shard_ev(sh), false, false, NULL); /* when big enough */
+            if (n % FLUSH_EVERY == 0) {
+                cc_emit_flush(e, cc_shard_ev(sh), true, false, NULL);
+                if (j->shard == 0) {
+                    uint64_t off = cc_reader_offset(r);
+                    atomic_fetch_add(&prog.bytes, off - last_off);
+                    atomic_fetch_add(&prog.packets, FLUSH_EVERY);
+                    last_off = off;
+                }
+                if (cc_stop)
+                    break;
+            }
+        }
+        if (j->shard == 0) {
+            uint64_t off = cc_reader_offset(r);
+            atomic_fetch_add(&prog.bytes, off - last_off);
+            atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
+            st->bytes_read = off;
+            if (cc_reader_warning(r))
+                snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
+        }
+        if (rs == CC_READ_DAMAGED && j->shard == 0 && !cc_stop)
+            snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
+        if (!cc_stop)
+            cc_shard_finish(sh);
+        if (j->shard == 0)
+            cc_shard_counts(sh, st->skipped, &st->frag_dropped, &st->tcp_packets, &st->udp_packets);
+        ev = cc_shard_ev(sh);
+        cc_shard_free(sh);
+        if (x) {
+            const char *xe = cc_extract_error(x);
+            if (xe)
+                snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
+            cc_extract_free(x);
+        }
+        cc_reader_close(r);
+    }
+    if (j->shard != 0) {
+        st->frames = 0; /* whole-file facts come from shard 0 */
+        st->first_ts = st->last_ts = 0;
+    }
+    cc_stats *copy = malloc(sizeof *copy);
+    if (!copy) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    *copy = *st;
+    memset(st->v, 0, sizeof st->v); /* the copy owns the arrays now */
+    cc_emit_flush(e, ev, true, true, copy);
+    cc_emit_free(e);
+}
+
+static void *worker(void *arg)
+{
+    runner *R = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&R->next_job, 1);
+        if (i >= R->njobs)
+            return NULL;
+        run_job(R, &R->jobs[i], chan_chunk);
+    }
+}
+
+/* ---- the merge ---------------------------------------------------------------------------- */
+
+typedef struct cursor {
+    cc_chunk *k;
+    size_t at;
+    bool done;
+} cursor;
+
+static bool has_rec(const cursor *c) { return c->k && c->at + 13 <= c->k->data.n; }
+static uint64_t rec_key(const cursor *c)
+{
+    uint64_t key;
+    memcpy(&key, c->k->data.p + c->at, 8);
+    return key;
+}
+
+/* Merge the shards of file f by key into its report; the merged counters
+ * into *st. */
+static void merge_file(cc_file *f, cc_frep *rep, cc_stats *st)
+{
+    int n = f->nshards;
+    cursor *cur = calloc((size_t)n, sizeof *cur);
+    if (!cur)
+        abort();
+    for (;;) {
+        int best = -1, need = -1;
+        uint64_t best_key = 0, bound = UINT64_MAX;
+        for (int i = 0; i < n; i++) {
+            cursor *c = &cur[i];
+            if (c->done)
+                continue;
+            if (has_rec(c)) {
+                uint64_t k = rec_key(c);
+                if (best < 0 || k < best_key) {
+                    best = i;
+                    best_key = k;
+                }
+            } else {
+                uint64_t w = c->k ? c->k->watermark : 0;
+                if (need < 0 || w < bound) {
+                    need = i;
+                    bound = w;
+                }
+            }
+        }
+        if (best < 0 && need < 0)
+            break;
+        if (best >= 0 && (need < 0 || best_key <= bound)) {
+            cursor *c = &cur[best];
+            uint32_t len;
+            memcpy(&len, c->k->data.p + c->at + 9, 4);
+            cc_frep_record(rep, c->k->data.p[c->at + 8], c->k->data.p + c->at + 13, len);
+            c->at += 13 + (size_t)len;
+            continue;
+        }
+        /* a producer must say more before anything can go out */
+        cursor *c = &cur[need];
+        if (c->k && c->k->last) {
+            if (c->k->stats)
+                cc_stats_merge(st, c->k->stats);
+            chunk_free(c->k);
+            c->k = NULL;
+            c->done = true;
+            continue;
+        }
+        cc_chunk *k = chan_pop(&f->chans[need]);
+        if (c->k)
+            chunk_free(c->k);
+        c->k = k;
+        c->at = 0;
+    }
+    free(cur);
+}
+
+/* ---- the run -------------------------------------------------------------------------------- */
+
+static int file_status(const cc_stats *st, cc_outputs *out)
+{
+    (void)out;
+    if (st->open_error[0] || st->damaged[0])
+        return CC_EXIT_DAMAGED;
+    return CC_EXIT_CLEAN;
+}
+
+static void report_problems(const cc_input *in, const cc_stats *st)
+{
+    if (st->open_error[0])
+        fprintf(stderr, "chargecap: %s: %s\n", in->path, st->open_error);
+    if (st->damaged[0])
+        fprintf(stderr, "chargecap: %s: damaged: %s (everything before it is reported)\n",
+                in->path, st->damaged);
+    if (st->warning[0])
+        fprintf(stderr, "chargecap: %s: %s\n", in->path, st->warning);
+    if (st->extract_error[0])
+        fprintf(stderr, "chargecap: %s: --extract: %s\n", in->path, st->extract_error);
+}
+
+static bool plain_capture(const char *path, uint64_t *size)
+{
+    struct stat sb;
+    *size = 0;
+    if (!strcmp(path, "-") || stat(path, &sb) || !S_ISREG(sb.st_mode))
+        return false;
+    *size = (uint64_t)sb.st_size;
+    return cc_sniff_capture(path) == 2;
+}
+
+int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
+{
+    const cc_config *cfg = o->cfg;
+    runner R = {.o = o, .out = out, .nfiles = n};
+    R.files = calloc((size_t)n, sizeof *R.files);
+    if (!R.files)
+        abort();
+    int status = CC_EXIT_CLEAN, worst = 0;
+    bool output_failed = false;
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        cc_file *f = &R.files[i];
+        f->in = &in[i];
+        f->index = i;
+        f->dirfd = -1;
+        uint64_t size;
+        bool plain = plain_capture(in[i].path, &size);
+        total += size;
+        f->nshards = (o->jobs > 1 && plain && size >= o->shard_min) ? o->jobs : 1;
+        R.njobs += f->nshards;
+    }
+    const char *qm = getenv("CHARGECAP_QUEUE_MAX");
+    if (qm && atoi(qm) > 0)
+        queue_max = (uint32_t)atoi(qm);
+    prog.on = o->progress;
+    prog.total = total;
+    prog.start = prog.last = now_s();
+
+    R.jobs = calloc((size_t)R.njobs, sizeof *R.jobs);
+    if (!R.jobs)
+        abort();
+    for (int i = 0, k = 0; i < n; i++)
+        for (int s = 0; s < R.files[i].nshards; s++) {
+            R.jobs[k].f = &R.files[i];
+            R.jobs[k].shard = s;
+            k++;
+        }
+    /* extraction folders, made before any job runs */
+    for (int i = 0; i < n && cfg->extract_dir; i++) {
+        char err[320];
+        R.files[i].dirfd = cc_extract_open_dir(cfg->extract_dir, in[i].stem, err, sizeof err);
+        if (R.files[i].dirfd < 0) {
+            fprintf(stderr, "chargecap: --extract: %s\n", err);
+            output_failed = true;
+        }
+    }
+
+    cc_totals totals = {0};
+    bool threaded = o->jobs > 1;
+    pthread_t *th = NULL;
+    int nth = 0;
+    if (threaded) {
+        for (int i = 0; i < n; i++) {
+            R.files[i].chans = calloc((size_t)R.files[i].nshards, sizeof(cc_chan));
+            if (!R.files[i].chans)
+                abort();
+            for (int s = 0; s < R.files[i].nshards; s++)
+                chan_init(&R.files[i].chans[s]);
+        }
+        nth = o->jobs < R.njobs ? o->jobs : R.njobs;
+        th = calloc((size_t)nth, sizeof *th);
+        for (int t = 0; t < nth; t++)
+            if (pthread_create(&th[t], NULL, worker, &R)) {
+                nth = t;
+                break;
+            }
+        if (!nth) {
+            /* no thread could start: do the work here */
+            threaded = false;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        cc_file *f = &R.files[i];
+        cc_frep *rep = cc_frep_new(cfg, out, f->in->path);
+        cc_stats st;
+        cc_stats_init(&st);
+        if (threaded) {
+            merge_file(f, rep, &st);
+        } else {
+            R.inline_rep = rep;
+            R.inline_stats = NULL;
+            cc_job j = {.f = f, .shard = 0};
+            if (f->nshards > 1) {
+                /* threads were asked for but none started: shards in turn
+                 * would reorder the output, so read the file once */
+                f->nshards = 1;
+            }
+            run_job(&R, &j, inline_chunk);
+            if (R.inline_stats) {
+                cc_stats_merge(&st, R.inline_stats);
+                cc_stats_free(R.inline_stats);
+                free(R.inline_stats);
+            }
+        }
+        progress_draw(true);
+        report_problems(f->in, &st);
+        if (!cc_stop)
+            cc_frep_finish(rep, &st);
+        cc_frep_free(rep);
+        cc_totals_add(&totals, &st);
+        int fs = file_status(&st, out);
+        if (fs > status)
+            status = fs;
+        if (st.worst > worst)
+            worst = st.worst;
+        if (st.extract_error[0])
+            output_failed = true;
+        cc_stats_free(&st);
+        if (out->text)
+            fflush(out->text);
+        if (out->json)
+            fflush(out->json);
+    }
+    for (int t = 0; t < nth; t++)
+        pthread_join(th[t], NULL);
+    free(th);
+    if (!cc_stop)
+        cc_totals_print(&totals, out);
+    for (int i = 0; i < n; i++) {
+        if (R.files[i].chans) {
+            for (int s = 0; s < R.files[i].nshards; s++)
+                chan_destroy(&R.files[i].chans[s]);
+            free(R.files[i].chans);
+        }
+        if (R.files[i].dirfd >= 0)
+            close(R.files[i].dirfd);
+    }
+    free(R.jobs);
+    free(R.files);
+    progress_draw(true);
+
+    if (out->json && fflush(out->json))
+        out->failed = true;
+    if (out->text && fflush(out->text))
+        out->failed = true;
+    if (cc_stop)
+        return CC_EXIT_INTERRUPTED;
+    if (out->failed || output_failed) {
+        if (out->failed)
+            fprintf(stderr, "chargecap: writing the output failed: %s\n", strerror(errno));
+        return status == CC_EXIT_DAMAGED ? CC_EXIT_DAMAGED : CC_EXIT_OUTPUT;
+    }
+    if (status == CC_EXIT_CLEAN && worst && worst >= o->fail_on)
+        status = CC_EXIT_VIOLATIONS;
+    return status;
+}
