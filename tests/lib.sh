@@ -76,8 +76,40 @@ check_eq() {
     fi
 }
 
-# check_golden NAME ACTUAL: compare with tests/golden/NAME; with
-# CS_UPDATE_GOLDEN=1 rewrite the golden file instead (review the diff!).
+# cs_canon (a filter): the renderings of Wireshark's own that differ
+# between the versions we support (docs/compat.md), each turned into 4.0's:
+#  - relative times: 4.6 scales them ("120.400000 milliseconds", "30 seconds",
+#    "1 minute, 16.777800000 seconds"); 4.0 and 4.4 write seconds with nine
+#    decimals ("0.120400000 seconds").  Exact: the same value, one text.
+#  - byte fields: 4.0 shows 36 bytes and "…"; 4.4 and 4.6 show more.  The
+#    bytes past the 36th are dropped, as 4.0 never shows them.
+#  - 4.6 heads a frame "Frame 5: Packet, 78 bytes on wire".
+# Only values that end a "Name: value" label are touched.
+cs_canon() {
+    perl -pe '
+        BEGIN { %ns = (nanosecond => 1, microsecond => 1000, millisecond => 1000000,
+                       second => 1000000000, minute => 60000000000,
+                       hour => 3600000000000, day => 86400000000000); }
+        sub reltime {
+            my ($sign, $parts, $int, $frac, $unit) = @_;
+            my $t = 0;
+            $t += $1 * $ns{$2} while $parts =~ /(\d+) (day|hour|minute)s?, /g;
+            $t += $int * $ns{$unit};
+            my $p = 10 ** length($frac); # whole nanoseconds in all Wireshark writes
+            $t += $ns{$unit} % $p ? int($frac * $ns{$unit} / $p) : $frac * ($ns{$unit} / $p)
+                if length $frac;
+            return sprintf("%s%d.%09d seconds", $sign, int($t / 1000000000), $t % 1000000000);
+        }
+        s{(?<=: )(-?)((?:\d+ (?:day|hour|minute)s?, )*)(\d+)(?:\.(\d+))? (nanosecond|microsecond|millisecond|second|minute|hour|day)s?(?=\]?$)}
+         {reltime($1, $2, $3, $4 // "", $5)}e;
+        s{(?<=: )([0-9a-f]{72})(?:[0-9a-f]+(?:\xe2\x80\xa6)?|\xe2\x80\xa6)(?=$|[\] ])}{$1\xe2\x80\xa6};
+        s{^(Frame \d+: )Packet, }{$1};
+    '
+}
+
+# check_golden NAME ACTUAL: compare with tests/golden/NAME, both through
+# cs_canon; with CS_UPDATE_GOLDEN=1 rewrite the golden file instead (review
+# the diff!).
 check_golden() {
     local golden="$CS_SRC/tests/golden/$1"
     CS_CHECKS=$((CS_CHECKS + 1))
@@ -86,7 +118,7 @@ check_golden() {
         echo "updated $golden"
         return
     fi
-    if ! diff -u "$golden" <(printf '%s\n' "$2") > "$CS_TMP/golden.diff"; then
+    if ! diff -u <(cs_canon < "$golden") <(printf '%s\n' "$2" | cs_canon) > "$CS_TMP/golden.diff"; then
         fail "$1 differs from its golden file"
         head -60 "$CS_TMP/golden.diff" >&2
     fi
