@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# cs_canon (tests/lib.sh) gives every rendering that differs between
-# Wireshark 4.0, 4.4 and 4.6 one form, so golden files hold on all three,
-# and keeps different values different.  Then a golden file of tree text
-# with relative times, written on 4.0, checked on whatever tshark runs
-# (tests/compat/run runs this on 4.4 and 4.6).
+# cs_canon (tests/lib.sh) turns every rendering that differs between
+# Wireshark 4.0, 4.4 and 4.6 into 4.0's, leaves 4.0's as they are, and keeps
+# different values different.  Then real output of the running tshark
+# through cs_tshark: tree text with relative times against a golden file
+# written on 4.0, and -T fields / -T json with an absolute time and a
+# backslash (tests/compat/run runs this on 4.4 and 4.6).
 . "$(dirname "$0")/../lib.sh"
 
-canon() { printf '%s\n' "$1" | cs_canon; }
+# canon TEXT [MODE [UNESCAPE]]
+canon() { printf '%s\n' "$1" | CS_CANON_MODE=${2:-text} CS_CANON_UNESCAPE=${3:-0} cs_canon; }
 
 # the renderings of one value on different versions become one text
 same() { # same WHAT RENDERING... : all canonicalise to the first one's form
@@ -32,6 +34,23 @@ same "bytes: 4.0 stops after 36" "    Bytes: $hex36… (20 x u32)" \
     "    Bytes: ${hex36}0500000006000000 (20 x u32)" "    Bytes: ${hex36}05000000060000… (20 x u32)"
 same "frame line" "Frame 5: 78 bytes on wire (624 bits)" "Frame 5: Packet, 78 bytes on wire (624 bits)"
 
+# -T fields and -T json
+iso() { # iso WHAT 4.0-RENDERING 4.6-RENDERING
+    check_eq "$1 (fields)" "$2" "$(canon "$3" fields)"
+    check_eq "$1 (json)" "\"$2\"," "$(canon "\"$3\"," json)"
+    check_eq "$1: 4.0's as it is" "$2" "$(canon "$2" fields)"
+}
+iso "UTC time" "Oct 30, 2024 13:52:30.000000000 UTC" "2024-10-30T13:52:30.000000000Z"
+iso "day below 10" "Oct  5, 2024 03:46:40.000000000 UTC" "2024-10-05T03:46:40.000000000Z"
+iso "local time in UTC" "Jan  1, 1970 00:00:00.000000000 UTC" "1970-01-01T00:00:00.000000000+0000"
+check_eq "two times in a line" "Dec 31, 2023 23:59:59.500000000 UTC	Feb 29, 2024 00:00:00.000000001 UTC" \
+    "$(canon "2023-12-31T23:59:59.500000000Z	2024-02-29T00:00:00.000000001Z" fields)"
+check_eq "ISO time in tree text is not touched" "Date: 2024-10-30T13:52:30Z" "$(canon "Date: 2024-10-30T13:52:30Z")"
+check_eq "backslash, 4.4 and 4.6" 'Work status "\xb9\xa4"	x\\y' "$(canon 'Work status "\\xb9\\xa4"	x\\\\y' fields 1)"
+check_eq "backslash, 4.0" 'Work status "\xb9\xa4"' "$(canon 'Work status "\xb9\xa4"' fields 0)"
+check_eq "tab and newline escapes stay" 'a\tb\nc' "$(canon 'a\tb\nc' fields 1)"
+check_eq "backslashes in JSON stay" '"a\\b"' "$(canon '"a\\b"' json 1)"
+
 # what stays as it is
 for line in "    [Response time: 0.048400000 seconds]" "    Bytes: $hex36 (18 x u32)" \
             "    Bytes: 0102" "    Heartbeat: every 30 seconds, as announced" \
@@ -50,6 +69,9 @@ differ "minutes" "    [Gap: 1 minute, 16.777800000 seconds]" "    [Gap: 2 minute
 differ "units" "    [Gap: 30 seconds]" "    [Gap: 30 milliseconds]"
 differ "sign" "    [Gap: 500.000000 milliseconds]" "    [Gap: -500.000000 milliseconds]"
 differ "bytes within the first 36" "    Bytes: ${hex36}05" "    Bytes: ${hex36/01/02}05"
+CS_CHECKS=$((CS_CHECKS + 1))
+[ "$(canon '2024-10-30T13:52:30.000000000Z' fields)" != "$(canon '2024-10-30T13:52:30.000000001Z' fields)" ] ||
+    fail "absolute times a nanosecond apart became the same"
 
 # real tshark output: a response time and two heartbeat gaps (one over a
 # minute), with the frame lines, as this Wireshark renders them
@@ -60,4 +82,11 @@ only_woshi() { awk '/^Frame / {print; next} /^Woshi/ {p = 1; print; next} /^[^ ]
 tree=$( { cs_tshark -r "$S" -2 -Y 'frame.number == 7' -O woshi
           cs_tshark -r "$F" -2 -Y 'frame.number == 12 || frame.number == 26' -O woshi; } | only_woshi)
 check_golden compat-woshi.tree.txt "$tree"
+# the probe capture of tests/lib.sh: one frame at the epoch, comment x\y
+cs_tshark_escapes_probe
+P=$CS_TMP/probe.pcapng
+check_eq "fields: a time and a backslash" 'Jan  1, 1970 00:00:00.000000000 UTC	x\y' \
+    "$(cs_tshark -r "$P" -T fields -e frame.time -e frame.comment)"
+check_eq "json: a time" '"Jan  1, 1970 00:00:00.000000000 UTC"' \
+    "$(cs_tshark -r "$P" -Tjson -e frame.time | jq '.[0]._source.layers["frame.time"][0]')"
 check_done
