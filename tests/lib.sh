@@ -80,7 +80,9 @@ cs_tshark() {
     json | jsonraw | ek) mode=json ;;
     esac
     [ $mode != fields ] || cs_tshark_escapes_probe
+    # tshark's exit status, with or without pipefail
     cs_tshark_raw "$@" | CS_CANON_MODE=$mode cs_canon
+    return "${PIPESTATUS[0]}"
 }
 
 # Whether this tshark writes a backslash in a -T fields value as \\ (4.4
@@ -172,6 +174,9 @@ cs_canon() {
         }
     '
 }
+
+# for scripts that run cs_tshark in a child bash (export -f cs_tshark)
+export -f cs_tshark_raw cs_tshark_escapes_probe cs_canon
 
 # check_golden NAME ACTUAL: compare with tests/golden/NAME; with
 # CS_UPDATE_GOLDEN=1 rewrite the golden file instead (review the diff!).
