@@ -20,9 +20,6 @@ WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 
 WS_DLL_PUBLIC void plugin_register(void);
-#ifdef CS_PLUGIN_DESCRIBE
-WS_DLL_PUBLIC uint32_t plugin_describe(void);
-#endif
 
 /* Per protocol: its engine instance and the heuristic wrappers that
  * Wireshark's data-less heuristic callbacks need. */
@@ -78,9 +75,4 @@ void plugin_register(void)
     proto_register_plugin(&plug);
 }
 
-#ifdef CS_PLUGIN_DESCRIBE
-uint32_t plugin_describe(void)
-{
-    return WS_PLUGIN_DESC_DISSECTOR;
-}
-#endif
+CS_PLUGIN_DESCRIBE_DISSECTOR

@@ -721,9 +721,11 @@ static void inventory_response(wcur *c)
         uint32_t start = c->pos;
         int e = cs_item_add(c->o, WF_ENTRY, start, 10, 0);
         cs_push(c->o);
-        uint8_t slot, level;
-        char tid[32];
-        int lit;
+        /* initialised for GCC 14, which cannot see that the entry is
+         * present (n <= present) and every read below succeeds */
+        uint8_t slot = 0, level = 0;
+        char tid[32] = "";
+        int lit = -1;
         rd_u8(c, WF_SLOT, &slot, NULL);
         rd_terminal_id(c, tid, sizeof tid);
         rd_u8(c, WF_LEVEL, &level, &lit);

@@ -6,7 +6,7 @@ CS_PACKAGES=(
     libpcap-dev libglib2.0-dev         # chargecap
     zlib1g-dev                         # chargecap and chargegen: gzip captures
     jq                                 # tests read JSON
-    clang libclang-rt-14-dev           # libFuzzer harnesses (the runtime is only "recommended")
+    clang libclang-rt-dev              # libFuzzer harnesses (the runtime is only "recommended")
 )
 
 cs_deps() {

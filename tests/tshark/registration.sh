@@ -9,6 +9,7 @@ version=$("$CHARGECAP" --version | awk '{print $2}')
 line=$(printf '%s\n' "$plugins" | grep 'chargeshark.so' || true)
 check_eq "tshark -G plugins lists chargeshark.so" 1 "$(printf '%s\n' "$line" | grep -c 'chargeshark.so')"
 check_eq "the plugin reports version $version" "$version" "$(printf '%s\n' "$line" | awk '{print $2}')"
+check_eq "the plugin is a dissector plugin" dissector "$(printf '%s\n' "$line" | awk '{print $3}')"
 
 fields=$(cs_tshark -G fields | awk -F'\t' '$1 == "F" {print $3}' | sort -u)
 protos=$(cs_tshark -G protocols | awk -F'\t' '{print $3}')
