@@ -970,9 +970,9 @@ static bool peer_entry(acur *c, bool with_len, char *desc, size_t descsz)
     uint32_t start = c->pos;
     int e = dadd(c->o, AF_PEER, start, size, 0);
     cs_push(c->o);
-    char id[17], ip[16];
-    uint8_t tl;
-    uint16_t port;
+    char id[17] = "", ip[16] = "";
+    uint8_t tl = 0;
+    uint16_t port = 0;
     rd_id(c, AF_PEER_ID, "the device ID", id);
     if (with_len)
         rd_u8(c, AF_PEER_TOKEN_LEN, "the token length", &tl, NULL);

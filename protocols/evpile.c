@@ -618,7 +618,7 @@ static void list_close(ecur *c, int lst, const char *what, const char *unit, uin
 static void point_list(ecur *c)
 {
     cs_out *o = c->o;
-    uint32_t count, start = c->pos;
+    uint32_t count = 0, start = c->pos;
     int lst = list_open(c, EF_POINTS, EF_POINTS_COUNT, &count);
     if (lst == -2)
         return;
