@@ -863,7 +863,7 @@ static void test_robustness(void)
         "{\"866123054876290,AQ,1.FU.0000000001;2NF 000000000002;3.ER;;1A2B\"}\r\n",
         "{ \"866123054876290 ,MR.BF.2 .X1. 6699 \" }\n",
         "{866123054876290;ch;;1a2b}",
-        "{\xE2\x80\x9C" "866123054876290,RQ.T.1.A.12\xE2\x80\x9D}\r\n",
+        ("{\xE2\x80\x9C" "866123054876290,RQ.T.1.A.12\xE2\x80\x9D}\r\n"),
     };
     static const char junk[] = "{}\"\",.;;..  \t\r\n0123456789ABCFUNREMxyz\xE2\x80\x9C\x00\xff";
     uint64_t r = 0x9E3779B97F4A7C15ull;
