@@ -175,7 +175,7 @@ static sbuf *rec_begin(cc_emit *e, uint8_t type)
             fputs("chargecap: out of memory\n", stderr);
             abort();
         }
-        sb_reserve(&e->cur->data, CHUNK_TARGET + 4096);
+        sb_reserve(&e->cur->data, 16384); /* grows with the records */
     }
     sbuf *b = &e->cur->data;
     sb_put(b, &e->key, 8);

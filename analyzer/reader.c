@@ -278,7 +278,11 @@ cc_reader *cc_reader_open(const char *path, char *err, size_t errlen)
     }
     if (r->regular)
         posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    /* a block at a time; a small file in a buffer of about its size (a
+     * record longer than the buffer grows it) */
     r->cap = READ_BLOCK;
+    if (r->regular && r->size < READ_BLOCK)
+        r->cap = r->size < 4096 ? 4096 : (size_t)r->size;
     r->buf = malloc(r->cap);
     if (!r->buf) {
         snprintf(err, errlen, "out of memory");
