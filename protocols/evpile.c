@@ -514,9 +514,8 @@ static bool rd_result(ecur *c, uint32_t *v)
 static int put_string(cs_out *o, int field, const uint8_t *p, uint32_t off, uint32_t len,
                       char *out, size_t outsz)
 {
-    uint32_t vis = 0;
-    while (vis < len && p[off + vis])
-        vis++;
+    const uint8_t *nul = memchr(p + off, 0, len);
+    uint32_t vis = nul ? (uint32_t)(nul - (p + off)) : len;
     int it = cs_item_str(o, field, off, len, (const char *)p + off, vis);
     bool rest = false;
     for (uint32_t i = vis + 1; it >= 0 && i < len; i++)

@@ -576,9 +576,8 @@ static bool rd_string(wcur *c, int f_len, int f_str, const char *label, char *ou
     uint32_t avail = c->end - c->pos;
     uint32_t take = slen <= avail ? slen : avail;
     const char *s = (const char *)c->p + c->pos;
-    size_t vis = 0;
-    while (vis < take && s[vis] != '\0')
-        vis++;
+    const char *nul = memchr(s, 0, take);
+    size_t vis = nul ? (size_t)(nul - s) : take;
     int it = cs_item_str(c->o, f_str, c->pos, take, s, vis);
     if (item)
         *item = it;
