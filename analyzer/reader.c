@@ -310,6 +310,18 @@ cc_reader *cc_reader_open(const char *path, char *err, size_t errlen)
         r->z.avail_in = (uInt)r->end;
         r->pos = r->end = 0;
         r->gz = true;
+        if (r->cap < READ_BLOCK) {
+            /* the file's size says nothing of what it inflates to: read a
+             * whole block, so corruption the inflater finds in it is
+             * reported as such before its records are parsed */
+            uint8_t *b = realloc(r->buf, READ_BLOCK);
+            if (!b) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            r->buf = b;
+            r->cap = READ_BLOCK;
+        }
         r->raw_eof = false;
         k = fill(r, 4);
         if (k < 0) {
