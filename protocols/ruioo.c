@@ -345,22 +345,27 @@ static cs_frame_kind ruioo_frame(const uint8_t *buf, size_t avail, size_t *len)
         *len = q ? (size_t)(q - buf) : avail;
         return CS_FRAME_SKIP;
     }
-    size_t lim = avail < R_MAX_FRAME ? avail : R_MAX_FRAME;
-    for (size_t i = 1; i < lim; i++) {
-        uint8_t c = buf[i];
-        if (c == '}') {
-            size_t e = i + 1;
-            if (e < avail && buf[e] == '\r')
-                e++;
-            if (e < avail && buf[e] == '\n')
-                e++;
-            *len = e;
+    /* The first of `}`, `{`, CR and LF decides: memchr for each, each
+     * search bounded by what the previous ones found. */
+    size_t lim = avail < R_MAX_FRAME ? avail : R_MAX_FRAME, end = lim;
+    static const char stops[] = "}{\r\n";
+    for (int k = 0; k < 4 && end > 1; k++) {
+        const uint8_t *q = memchr(buf + 1, stops[k], end - 1);
+        if (q)
+            end = (size_t)(q - buf);
+    }
+    if (end < lim) {
+        if (buf[end] != '}') {
+            *len = end; /* unterminated: decoded and flagged as such */
             return CS_FRAME_PDU;
         }
-        if (c == '{' || c == '\r' || c == '\n') {
-            *len = i; /* unterminated: decoded and flagged as such */
-            return CS_FRAME_PDU;
-        }
+        size_t e = end + 1;
+        if (e < avail && buf[e] == '\r')
+            e++;
+        if (e < avail && buf[e] == '\n')
+            e++;
+        *len = e;
+        return CS_FRAME_PDU;
     }
     if (avail < R_MAX_FRAME) {
         *len = avail + 1;
@@ -530,6 +535,9 @@ static void parse_frame(const uint8_t *b, uint32_t n, rframe *f)
         k = z;
     }
 }
+
+/* Two NUL-terminated words of at most two letters are the same. */
+static bool word_eq(const char *a, const char *b) { return a[0] == b[0] && a[1] == b[1]; }
 
 /* Case-insensitive: token t is the word w. */
 static bool tok_is(const rframe *f, const rtok *t, const char *w)
@@ -787,11 +795,18 @@ static void ruioo_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 
 static void ruioo_sess_fini(void *sv) { (void)sv; }
 
-static void flow_unfinished(cs_out *o, const rflow *e, const char *why)
+/* `why` says why the flow ended; NULL: frame `took` took its place. */
+static void flow_unfinished(cs_out *o, const rflow *e, const char *why, uint32_t took)
 {
-    cs_viol_frame(o, RV_FLOW_UNFINISHED, e->frame, e->tag,
-                  "%s flow for %s left unfinished%s: it waits for %s", flow_names[e->flow],
-                  e->slot ? "this slot and power bank" : "this cabinet", why, waiting_for[e->state]);
+    const char *fl = flow_names[e->flow], *wait = waiting_for[e->state];
+    const char *of = e->slot ? "this slot and power bank" : "this cabinet";
+    if (!why)
+        cs_viol_frame(o, RV_FLOW_UNFINISHED, e->frame, e->tag,
+                      "%s flow for %s left unfinished (frame %u took its place): it waits for %s",
+                      fl, of, took, wait);
+    else
+        cs_viol_frame(o, RV_FLOW_UNFINISHED, e->frame, e->tag,
+                      "%s flow for %s left unfinished%s: it waits for %s", fl, of, why, wait);
 }
 
 static void ruioo_sess_end(void *sv, cs_out *o)
@@ -806,7 +821,7 @@ static void ruioo_sess_end(void *sv, cs_out *o)
                 first = &s->flows[i];
         if (!first)
             break;
-        flow_unfinished(o, first, " at the end of the conversation");
+        flow_unfinished(o, first, " at the end of the conversation", 0);
         first->state = R_DONE;
     }
 }
@@ -946,8 +961,8 @@ static void decode_simple(rdec *d, uint32_t first, uint32_t last)
             word(d, t, w, sizeof w);
             note_lower(d, t);
             int sc = 0;
-            for (int s = 1; s < N_SUBS; s++)
-                if (!strcmp(subs[s].w, w))
+            for (int s = 1; s < N_SUBS && !sc; s++)
+                if (word_eq(subs[s].w, w))
                     sc = s;
             cs_item_strf(o, RF_SUBCMD, t->off, t->len, "%s", w);
             if (sc)
@@ -985,6 +1000,8 @@ static void decode_simple(rdec *d, uint32_t first, uint32_t last)
         data_item(d, dt[k]);
     d->keyed = d->slot >= 0 && d->devid_len > 0;
 
+    if (!(o->want & CS_WANT_INFO))
+        return;
     if (d->cmd == C_CH)
         cs_info(o, "Heartbeat");
     else if (d->cmd == C_CQ)
@@ -1128,7 +1145,10 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
                         state ? states[state].w : "?");
         }
         const char *sn = state ? states[state].name : "unknown state";
-        if (d->slot >= 0) {
+        if (rit < 0) {
+            if (d->slot >= 0)
+                cs_info(o, "%s %d %s", nrec ? "," : "", d->slot, sn);
+        } else if (d->slot >= 0) {
             if (dv_len)
                 cs_item_text(o, rit, "Slot %d: %s, power bank %s", d->slot, sn,
                              show(w, sizeof w, b + dv_off, dv_len));
@@ -1260,7 +1280,8 @@ static void crc_emit(rdec *d, const rcrc *c, const rverdict *v, uint32_t frame)
     }
     int it = cs_item_cksum(o, RF_CRC, off, len, stored, v->computed, v->st, false);
     char w[48];
-    cs_item_text(o, it, "\"%s\"", show(w, sizeof w, d->b + c->off, c->len));
+    if (it >= 0)
+        cs_item_text(o, it, "\"%s\"", show(w, sizeof w, d->b + c->off, c->len));
     if (v->have) {
         cs_push(o);
         int k = cs_item_add(o, RF_CRC_VARIANT, c->off, 0, v->k.var);
@@ -1374,7 +1395,7 @@ static rflow *flow_new(ruioo_sess *s, cs_out *o)
     }
     if (done)
         return done;
-    flow_unfinished(o, any, " (given up: more than 32 flows open at once)");
+    flow_unfinished(o, any, " (given up: more than 32 flows open at once)", 0);
     return any;
 }
 
@@ -1435,29 +1456,29 @@ static void flows(rdec *d, ruioo_sess *s, const cs_ctx *ctx, const char *imei)
     } else {
         bool waiting = e && e->state != R_DONE;
         if (!st.opens && (e || s->start_seen)) {
-            char what[96];
+            const char *cw = cmds[d->cmd].w, *dot = d->sub ? "." : "";
+            const char *sw = d->sub ? subs[d->sub].w : "";
             if (!e)
-                snprintf(what, sizeof what, "no %s flow is open for it", flow_names[flow]);
+                cs_viol_add(o, RV_FLOW_UNEXPECTED, -1, 0, 0,
+                            "%s%s%s out of its flow: no %s flow is open for it", cw, dot, sw,
+                            flow_names[flow]);
             else if (waiting)
-                snprintf(what, sizeof what, "the %s flow of frame %u waits for %s",
-                         flow_names[e->flow], e->frame, waiting_for[e->state]);
+                cs_viol_add(o, RV_FLOW_UNEXPECTED, -1, 0, 0,
+                            "%s%s%s out of its flow: the %s flow of frame %u waits for %s", cw,
+                            dot, sw, flow_names[e->flow], e->frame, waiting_for[e->state]);
             else
-                snprintf(what, sizeof what, "the %s flow ended in frame %u", flow_names[e->flow],
-                         e->frame);
-            cs_viol_add(o, RV_FLOW_UNEXPECTED, -1, 0, 0, "%s%s%s out of its flow: %s",
-                        cmds[d->cmd].w, d->sub ? "." : "", d->sub ? subs[d->sub].w : "", what);
+                cs_viol_add(o, RV_FLOW_UNEXPECTED, -1, 0, 0,
+                            "%s%s%s out of its flow: the %s flow ended in frame %u", cw, dot, sw,
+                            flow_names[e->flow], e->frame);
         }
-        if (waiting) {
-            char why[48];
-            snprintf(why, sizeof why, " (frame %u took its place)", ctx->frame);
-            flow_unfinished(o, e, why);
-        }
+        if (waiting)
+            flow_unfinished(o, e, NULL, ctx->frame);
     }
     if (!e) {
         e = flow_new(s, o);
         memset(e, 0, sizeof *e);
-        snprintf(e->imei, sizeof e->imei, "%s", imei);
-        snprintf(e->devid, sizeof e->devid, "%s", devid);
+        memcpy(e->imei, imei, strlen(imei) + 1); /* both fit: the same sizes */
+        memcpy(e->devid, devid, strlen(devid) + 1);
         e->slot = (uint8_t)slot;
     }
     e->state = cont >= 0 ? st.to[cont] : st.to[0];
@@ -1477,6 +1498,23 @@ static cs_dir opposite(cs_dir d)
     return d == CS_DIR_TO_SERVER ? CS_DIR_TO_DEVICE
            : d == CS_DIR_TO_DEVICE ? CS_DIR_TO_SERVER
                                    : CS_DIR_UNKNOWN;
+}
+
+/* The device fact "IMEI <digits>", as cs_fact_add(o, .., "IMEI %s", imei)
+ * writes it, without the formatting: the IMEI is digits only. */
+static void device_fact(cs_out *o, const char *imei)
+{
+    if (o->n_facts >= CS_MAX_FACTS)
+        return;
+    char t[5 + R_IMEI_MAX + 1] = "IMEI ";
+    size_t n = strlen(imei);
+    memcpy(t + 5, imei, n);
+    uint32_t s = cs_arena_printable(o, t, 5 + n);
+    if (!s)
+        return;
+    o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
+    o->facts[o->n_facts].str = s;
+    o->n_facts++;
 }
 
 static bool luhn_ok(const uint8_t *p, uint32_t n, char *expect)
@@ -1543,7 +1581,7 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
             cs_viol_add(o, RV_IMEI_LUHN, it, f.imei_off + 14, 1,
                         "IMEI check digit %c; the Luhn digit of the first 14 is %c",
                         b[f.imei_off + 14], expect);
-        cs_fact_add(o, CS_FACT_DEVICE_ID, "IMEI %s", imei);
+        device_fact(o, imei);
     }
 
     /* Command word */
@@ -1554,8 +1592,8 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         char w[4];
         if (t->len == 2 && all_of(b + t->off, 2, is_alpha)) {
             word(&d, t, w, sizeof w);
-            for (int i = 0; i < N_CMDS; i++)
-                if (!strcmp(cmds[i].w, w))
+            for (int i = 0; i < N_CMDS && d.cmd < 0; i++)
+                if (word_eq(cmds[i].w, w))
                     d.cmd = i;
             note_lower(&d, t);
             cmd_it = cs_item_strf(o, RF_CMD, t->off, t->len, "%s", w);
@@ -1605,7 +1643,8 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     {
         int it = cs_item_add(o, RF_DIRECTION, 0, 0, dir);
         cs_item_flag(o, it, CS_IF_GENERATED);
-        cs_item_text(o, it, "%s (%s)",
+        if (it >= 0)
+            cs_item_text(o, it, "%s (%s)",
                      dir == CS_DIR_TO_SERVER   ? "Cabinet to server"
                      : dir == CS_DIR_TO_DEVICE ? "Server to cabinet"
                                                : "Unknown",
@@ -1637,7 +1676,8 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
             if (f.tok[i].len)
                 data_item(&d, &f.tok[i]);
         char w[24];
-        cs_info(o, "Unknown command %s", show(w, sizeof w, b + f.tok[0].off, f.tok[0].len));
+        if (o->want & CS_WANT_INFO)
+            cs_info(o, "Unknown command %s", show(w, sizeof w, b + f.tok[0].off, f.tok[0].len));
     }
 
     /* The form: quotes, whitespace, separators, line end. */

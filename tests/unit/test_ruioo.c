@@ -8,6 +8,7 @@
  *   test_ruioo TEMPLATES   (tests/data/ruioo-seed-templates.txt)
  */
 #include "check.h"
+#include "want_parity.h"
 
 #include "chargeproto.h"
 #include "ruioo.h"
@@ -967,6 +968,8 @@ int main(int argc, char **argv)
     test_form();
     test_replay();
     test_robustness();
+    cs_opts_default(P, opts);
+    wp_test_samples(P, opts, CS_SAMPLES_DIR, 10);
     cs_out_free(&o);
     return CHECK_DONE();
 }
