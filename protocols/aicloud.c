@@ -28,6 +28,9 @@
 #include "cs_impl.h"
 
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define AC_HDR 18  /* head .. device ID */
 #define AC_MIN 21  /* header, CRC and tail: the smallest frame */
@@ -493,11 +496,6 @@ static uint32_t crc_mask_of(const uint8_t *u, uint32_t m, uint16_t stored, uint3
     return mask;
 }
 
-static uint32_t crc_mask(const uint8_t *u, uint32_t m, uint16_t stored, uint32_t pinned)
-{
-    return crc_mask_of(u, m, stored, pinned, false);
-}
-
 static unsigned popcount(uint32_t m)
 {
     unsigned n = 0;
@@ -514,26 +512,112 @@ static uint32_t lowest_variant(uint32_t mask)
     return 0;
 }
 
-/* A candidate frame: u[0..m) is head .. CRC, unescaped; the tail follows. */
+/* A candidate frame: u[0..m) is head .. CRC, unescaped; the tail follows.
+ * The first variant that matches decides. */
 static bool cand_crc_ok(const uint8_t *u, uint32_t m)
 {
-    return m >= AC_MIN - 1 && crc_mask(u, m - 2, cs_le16(u + m - 2), 0) != 0;
+    return m >= AC_MIN - 1 && crc_mask_of(u, m - 2, cs_le16(u + m - 2), 0, true) != 0;
+}
+
+/* ---- scanning ------------------------------------------------------------------- */
+
+/* The offset of the first byte of b[i..end) that is c0, c1, c2 or c3, or
+ * end; 16 bytes at a time where SSE2 is there. */
+static size_t scan4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1, uint8_t c2,
+                    uint8_t c3)
+{
+#ifdef __SSE2__
+    const __m128i v0 = _mm_set1_epi8((char)c0), v1 = _mm_set1_epi8((char)c1);
+    const __m128i v2 = _mm_set1_epi8((char)c2), v3 = _mm_set1_epi8((char)c3);
+    for (; i + 16 <= end; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, v0), _mm_cmpeq_epi8(x, v1)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, v2), _mm_cmpeq_epi8(x, v3)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < end; i++) {
+        uint8_t c = b[i];
+        if (c == c0 || c == c1 || c == c2 || c == c3)
+            return i;
+    }
+    return end;
+}
+
+/* Feed b[i..end) to u: runs without an escape byte are copied whole. */
+static void ue_run(unesc *u, const uint8_t *b, size_t i, size_t end)
+{
+    uint8_t e2 = u->field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
+    while (i < end) {
+        if (!u->pend) {
+            size_t j = scan4(b, i, end, AICLOUD_ESC, e2, AICLOUD_ESC, e2);
+            memcpy(u->out + u->n, b + i, j - i);
+            u->n += (uint32_t)(j - i);
+            i = j;
+            if (i == end)
+                break;
+        }
+        ue_feed(u, b[i++]);
+    }
 }
 
 /* ---- framing ------------------------------------------------------------------- */
 
+/* Framing reads the unescaped frame only where a decision needs it: the
+ * length and the class (head_of), and, for a CRC check, the bytes up to
+ * a candidate tail (lazy_upto, which unescapes once, further each time).
+ * How many unescaped bytes precede a wire offset follows from counting
+ * escape pairs (an escape byte followed by 01 or 02), so the scan itself
+ * only looks at delimiter and escape bytes. */
+
+/* The unescaped bytes 0..3 of the frame at b (head, length, class) by a
+ * dialect's rules, from wire bytes before `end`; h holds 8 bytes.  The
+ * frame has at least AC_HDR unescaped bytes before `end`. */
+static void head_of(const uint8_t *b, size_t end, bool field, uint8_t *h)
+{
+    unesc u = {h, 1, 0, field};
+    h[0] = b[0];
+    for (size_t i = 1; i < end && u.n < 4; i++)
+        ue_feed(&u, b[i]);
+}
+
+/* One dialect's unescaped view of the frame, extended on demand. */
+typedef struct lazy_ue {
+    unesc u;
+    size_t wire; /* wire bytes fed */
+} lazy_ue;
+
+/* The view with every wire byte before k fed (a pending escape byte
+ * counted as itself, as ue_peek does).  Bytes before an offset do not
+ * change when the view is extended past it, since a candidate tail
+ * (0x55, 0xAA) follows: k may be smaller than before. */
+static const uint8_t *lazy_upto(lazy_ue *l, const uint8_t *b, size_t k)
+{
+    if (k > l->wire) {
+        ue_run(&l->u, b, l->wire, k);
+        l->wire = k;
+        ue_peek(&l->u);
+    }
+    return l->u.out;
+}
+
 /* A field-dialect tail candidate is taken only on strong evidence, since
  * a raw 0xAA is an ordinary byte of the documented form (class 0xAA!):
  * the length is the unescaped size and the class is known (or the CRC
- * holds), or the length is the on-wire size and the CRC holds. */
-static bool field_accept(const uint8_t *u, uint32_t m, uint32_t wire)
+ * holds), or the length is the on-wire size and the CRC holds.  The 0xAA
+ * is at wire offset k, with m unescaped bytes before it. */
+static bool field_accept(const uint8_t *b, size_t k, uint32_t m, lazy_ue *lf)
 {
     if (m < AC_MIN - 1)
         return false;
-    uint16_t len = cs_le16(u + 1);
+    uint8_t h[8];
+    head_of(b, k, true, h);
+    uint16_t len = cs_le16(h + 1);
     if (len == m + 1)
-        return class_known(u[3]) || cand_crc_ok(u, m);
-    return len == wire && cand_crc_ok(u, m);
+        return class_known(h[3]) || cand_crc_ok(lazy_upto(lf, b, k), m);
+    return len == k + 1 && cand_crc_ok(lazy_upto(lf, b, k), m);
 }
 
 typedef struct weak_cand {
@@ -541,29 +625,47 @@ typedef struct weak_cand {
     uint32_t m; /* unescaped bytes before it */
 } weak_cand;
 
-/* A 0x55 at wire offset j (or the scan bound, j = 0) ends the search. */
-static cs_frame_kind at_delimiter(size_t j, unesc *ud, const weak_cand *weak, unsigned n_weak,
-                                  const uint8_t *bf, size_t *len)
+/* The framer's state: the two dialects' views and the field-tail
+ * candidates remembered. */
+typedef struct ac_scan {
+    const uint8_t *b;
+    lazy_ue ld, lf;
+    weak_cand weak[AC_WEAK_MAX];
+    unsigned n_weak;
+} ac_scan;
+
+/* A remembered field tail whose CRC holds: the frame ends there. */
+static bool weak_match(ac_scan *sc, size_t *len)
+{
+    for (unsigned i = 0; i < sc->n_weak; i++)
+        if (cand_crc_ok(lazy_upto(&sc->lf, sc->b, sc->weak[i].k), sc->weak[i].m)) {
+            *len = sc->weak[i].k + 1;
+            return true;
+        }
+    return false;
+}
+
+/* A 0x55 at wire offset j, with m unescaped bytes (documented dialect)
+ * before it, or the scan bound (j = 0), ends the search. */
+static cs_frame_kind at_delimiter(ac_scan *sc, size_t j, uint32_t m, size_t *len)
 {
     if (j) {
-        uint32_t m = ue_peek(ud);
-        const uint8_t *u = ud->out;
+        uint8_t h[8];
+        if (m >= AC_HDR)
+            head_of(sc->b, j, false, h);
         if (m >= AC_MIN - 1) {
-            uint16_t l = cs_le16(u + 1);
+            uint16_t l = cs_le16(h + 1);
             bool len_ok = l == m + 1 || l == j + 1;
-            if ((len_ok && class_known(u[3])) || cand_crc_ok(u, m)) {
+            if ((len_ok && class_known(h[3])) || cand_crc_ok(lazy_upto(&sc->ld, sc->b, j), m)) {
                 *len = j + 1;
                 return CS_FRAME_PDU;
             }
         }
         /* a field frame with a wrong length but a good CRC, then a head */
-        for (unsigned i = 0; i < n_weak; i++)
-            if (cand_crc_ok(bf, weak[i].m)) {
-                *len = weak[i].k + 1;
-                return CS_FRAME_PDU;
-            }
-        if (m >= AC_HDR && class_known(u[3])) {
-            if (cs_le16(u + 1) > m + 1) {
+        if (weak_match(sc, len))
+            return CS_FRAME_PDU;
+        if (m >= AC_HDR && class_known(h[3])) {
+            if (cs_le16(h + 1) > m + 1) {
                 *len = j; /* the tail is missing: this 0x55 is the next head */
                 return CS_FRAME_PDU;
             }
@@ -575,11 +677,8 @@ static cs_frame_kind at_delimiter(size_t j, unesc *ud, const weak_cand *weak, un
         *len = j; /* garbage; the 0x55 may start a frame */
         return CS_FRAME_SKIP;
     }
-    for (unsigned i = 0; i < n_weak; i++)
-        if (cand_crc_ok(bf, weak[i].m)) {
-            *len = weak[i].k + 1;
-            return CS_FRAME_PDU;
-        }
+    if (weak_match(sc, len))
+        return CS_FRAME_PDU;
     *len = AICLOUD_MAX_WIRE; /* no tail within the bound: not a frame */
     return CS_FRAME_SKIP;
 }
@@ -595,31 +694,58 @@ static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
         *len = h ? (size_t)(h - b) : avail;
         return CS_FRAME_SKIP;
     }
-    /* Unescape by both dialects' rules while looking for the tail. */
+    /* Only delimiters and escape bytes matter; the unescaped size before
+     * an offset is the wire size minus the escape pairs so far. */
     uint8_t bd[AICLOUD_MAX_WIRE + 1], bf[AICLOUD_MAX_WIRE + 1];
-    unesc ud = {bd, 1, 0, false}, uf = {bf, 1, 0, true};
+    ac_scan sc = {.b = b, .ld = {{bd, 1, 0, false}, 1}, .lf = {{bf, 1, 0, true}, 1}};
     bd[0] = bf[0] = AICLOUD_HEAD;
-    weak_cand weak[AC_WEAK_MAX];
-    unsigned n_weak = 0;
+    uint32_t pairs_doc = 0, pairs_field = 0;
     size_t lim = avail < AICLOUD_MAX_WIRE ? avail : AICLOUD_MAX_WIRE;
-    for (size_t i = 1; i < lim; i++) {
+    /* The common case: no 0xAA before the first 0x55 (or the bound), so
+     * no field tail to weigh: the 0x55 decides, and only the documented
+     * escape pairs (54 01, 54 02) before it count. */
+    const uint8_t *hd = memchr(b + 1, AICLOUD_HEAD, lim - 1);
+    size_t end = hd ? (size_t)(hd - b) : lim;
+    if (!memchr(b + 1, AICLOUD_TAIL_FIELD, end - 1)) {
+        const uint8_t *p = b + 1, *e = b + end;
+        while ((p = memchr(p, AICLOUD_ESC, (size_t)(e - p))) != NULL) {
+            if (e - p >= 2 && (p[1] == 0x01 || p[1] == 0x02)) {
+                pairs_doc++;
+                p++;
+            }
+            p++;
+        }
+        if (hd)
+            return at_delimiter(&sc, end, (uint32_t)(end - pairs_doc), len);
+        if (lim == AICLOUD_MAX_WIRE)
+            return at_delimiter(&sc, 0, 0, len);
+        *len = avail + 1;
+        return CS_FRAME_NEED;
+    }
+    for (size_t i = 1;; i++) {
+        i = scan4(b, i, lim, AICLOUD_HEAD, AICLOUD_TAIL_FIELD, AICLOUD_ESC, AICLOUD_ESC_FIELD);
+        if (i >= lim)
+            break;
         uint8_t c = b[i];
         if (c == AICLOUD_HEAD)
-            return at_delimiter(i, &ud, weak, n_weak, bf, len);
+            return at_delimiter(&sc, i, (uint32_t)(i - pairs_doc), len);
         if (c == AICLOUD_TAIL_FIELD) {
-            uint32_t m = ue_peek(&uf);
-            if (field_accept(bf, m, (uint32_t)i + 1)) {
+            uint32_t m = (uint32_t)(i - pairs_field);
+            if (field_accept(b, i, m, &sc.lf)) {
                 *len = i + 1;
                 return CS_FRAME_PDU;
             }
-            if (n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
-                weak[n_weak++] = (weak_cand){(uint32_t)i, m};
+            if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
+                sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)i, m};
+        } else if (i + 1 < lim && (b[i + 1] == 0x01 || b[i + 1] == 0x02)) {
+            pairs_field++; /* 54 or A9, then 01/02: two wire bytes, one unescaped */
+            if (c == AICLOUD_ESC)
+                pairs_doc++;
+            i++;
         }
-        ue_feed(&ud, c);
-        ue_feed(&uf, c);
     }
     if (lim == AICLOUD_MAX_WIRE)
-        return at_delimiter(0, &ud, weak, n_weak, bf, len);
+        return at_delimiter(&sc, 0, 0, len);
     *len = avail + 1;
     return CS_FRAME_NEED;
 }
@@ -664,7 +790,17 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
     unesc u = {out, 1, 0, fi->dialect == AICLOUD_DIALECT_FIELD};
     out[0] = b[0];
     size_t body_end = fi->tail ? n - 1 : n;
+    uint8_t d2 = u.field ? AICLOUD_TAIL_FIELD : AICLOUD_HEAD;
+    uint8_t e2 = u.field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
     for (size_t i = 1; i < body_end; i++) {
+        if (!u.pend) { /* up to the next delimiter or escape byte: copied */
+            size_t j = scan4(b, i, body_end, AICLOUD_HEAD, AICLOUD_ESC, d2, e2);
+            memcpy(out + u.n, b + i, j - i);
+            u.n += (uint32_t)(j - i);
+            i = j;
+            if (i == body_end)
+                break;
+        }
         uint8_t c = b[i];
         uint8_t raw = 0;
         if (c == AICLOUD_HEAD || (u.field && c == AICLOUD_TAIL_FIELD))

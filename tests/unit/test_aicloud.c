@@ -1052,6 +1052,273 @@ static void test_robustness(void)
     free_sess(s);
 }
 
+/* ---- framing against a reference ------------------------------------------------------------ */
+
+/* The framer as it was first written: both dialects unescaped byte by
+ * byte while looking for the tail.  Slow and plain; the library's framer
+ * skips to delimiters and escape bytes and unescapes only where a
+ * decision needs it, and must give the same answer for every input. */
+typedef struct ref_unesc {
+    uint8_t *out;
+    uint32_t n;
+    uint8_t pend;
+    bool field;
+} ref_unesc;
+
+static void ref_feed(ref_unesc *u, uint8_t c)
+{
+    if (u->pend) {
+        uint8_t e = u->pend;
+        u->pend = 0;
+        if (c == 0x01 || c == 0x02) {
+            u->out[u->n++] = c == 0x02 ? e : e == AICLOUD_ESC ? 0x55 : 0xAA;
+            return;
+        }
+        u->out[u->n++] = e;
+    }
+    if (c == AICLOUD_ESC || (u->field && c == AICLOUD_ESC_FIELD))
+        u->pend = c;
+    else
+        u->out[u->n++] = c;
+}
+
+static uint32_t ref_peek(ref_unesc *u)
+{
+    if (!u->pend)
+        return u->n;
+    u->out[u->n] = u->pend;
+    return u->n + 1;
+}
+
+static bool ref_class(uint8_t c) { return c == 0xA0 || c == 0xAA || c == 0xF0 || c == 0xEF; }
+
+static bool ref_crc_ok(const uint8_t *u, uint32_t m)
+{
+    if (m < 20)
+        return false;
+    for (int v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
+        if (cs_crc16((cs_crc16_variant)v, u, m - 2) == (u[m - 2] | u[m - 1] << 8))
+            return true;
+    return false;
+}
+
+static bool ref_field_accept(const uint8_t *u, uint32_t m, uint32_t wire)
+{
+    if (m < 20)
+        return false;
+    uint16_t len = (uint16_t)(u[1] | u[2] << 8);
+    if (len == m + 1)
+        return ref_class(u[3]) || ref_crc_ok(u, m);
+    return len == wire && ref_crc_ok(u, m);
+}
+
+typedef struct ref_weak {
+    uint32_t k, m;
+} ref_weak;
+
+static cs_frame_kind ref_delim(size_t j, ref_unesc *ud, const ref_weak *weak, unsigned n_weak,
+                               const uint8_t *bf, size_t *len)
+{
+    if (j) {
+        uint32_t m = ref_peek(ud);
+        const uint8_t *u = ud->out;
+        if (m >= 20) {
+            uint16_t l = (uint16_t)(u[1] | u[2] << 8);
+            if (((l == m + 1 || l == j + 1) && ref_class(u[3])) || ref_crc_ok(u, m)) {
+                *len = j + 1;
+                return CS_FRAME_PDU;
+            }
+        }
+        for (unsigned i = 0; i < n_weak; i++)
+            if (ref_crc_ok(bf, weak[i].m)) {
+                *len = weak[i].k + 1;
+                return CS_FRAME_PDU;
+            }
+        if (m >= 18 && ref_class(u[3])) {
+            if ((uint16_t)(u[1] | u[2] << 8) > m + 1) {
+                *len = j;
+                return CS_FRAME_PDU;
+            }
+            if (m >= 20) {
+                *len = j + 1;
+                return CS_FRAME_PDU;
+            }
+        }
+        *len = j;
+        return CS_FRAME_SKIP;
+    }
+    for (unsigned i = 0; i < n_weak; i++)
+        if (ref_crc_ok(bf, weak[i].m)) {
+            *len = weak[i].k + 1;
+            return CS_FRAME_PDU;
+        }
+    *len = AICLOUD_MAX_WIRE;
+    return CS_FRAME_SKIP;
+}
+
+static cs_frame_kind ref_frame(const uint8_t *b, size_t avail, size_t *len)
+{
+    if (!avail) {
+        *len = 1;
+        return CS_FRAME_NEED;
+    }
+    if (b[0] != AICLOUD_HEAD) {
+        const uint8_t *h = memchr(b + 1, AICLOUD_HEAD, avail - 1);
+        *len = h ? (size_t)(h - b) : avail;
+        return CS_FRAME_SKIP;
+    }
+    static uint8_t bd[AICLOUD_MAX_WIRE + 1], bf[AICLOUD_MAX_WIRE + 1];
+    ref_unesc ud = {bd, 1, 0, false}, uf = {bf, 1, 0, true};
+    bd[0] = bf[0] = AICLOUD_HEAD;
+    ref_weak weak[4];
+    unsigned n_weak = 0;
+    size_t lim = avail < AICLOUD_MAX_WIRE ? avail : AICLOUD_MAX_WIRE;
+    for (size_t i = 1; i < lim; i++) {
+        uint8_t c = b[i];
+        if (c == AICLOUD_HEAD)
+            return ref_delim(i, &ud, weak, n_weak, bf, len);
+        if (c == AICLOUD_TAIL_FIELD) {
+            uint32_t m = ref_peek(&uf);
+            if (ref_field_accept(bf, m, (uint32_t)i + 1)) {
+                *len = i + 1;
+                return CS_FRAME_PDU;
+            }
+            if (n_weak < 4 && m >= 20)
+                weak[n_weak++] = (ref_weak){(uint32_t)i, m};
+        }
+        ref_feed(&ud, c);
+        ref_feed(&uf, c);
+    }
+    if (lim == AICLOUD_MAX_WIRE)
+        return ref_delim(0, &ud, weak, n_weak, bf, len);
+    *len = avail + 1;
+    return CS_FRAME_NEED;
+}
+
+/* One frame for the framing tests: either dialect, any CRC variant, often
+ * damaged, cut short or followed by junk; now and then with the length
+ * counting the wire bytes, or with the CRC's high byte an escape byte
+ * left unescaped right before the tail. */
+static void put_test_frame(gbuf *s, int round)
+{
+    static const uint8_t pick[] = {0x55, 0x54, 0xAA, 0xA9, 0x01, 0x02, 0x00, 0xFF};
+    static const uint8_t classes[] = {0xA0, 0xAA, 0xF0, 0xEF, 0x12};
+    uint8_t data[300];
+    size_t dn = rnd() % 3 == 0 ? rnd() % 3 : rnd() % (round % 10 == 0 ? sizeof data : 40);
+    for (size_t i = 0; i < dn; i++)
+        data[i] = rnd() % 3 ? pick[rnd() % sizeof pick] : (uint8_t)rnd();
+    ac_spec f = doc_spec(classes[rnd() % 5], (uint8_t)rnd(), (uint8_t)(rnd() % 5), data, dn);
+    bool field = rnd() % 2;
+    if (field)
+        f.dialect = AICLOUD_DIALECT_FIELD;
+    if (rnd() % 4 == 0)
+        f.token = NULL;
+    int mode = (int)(rnd() % 6);
+    if (mode == 0)
+        f.len = -1; /* the on-wire size */
+    else if (mode == 1)
+        f.len = (int)(rnd() % 2 ? rnd() % 0x10000 : logical.n + rnd() % 3);
+    f.crc = (int)(1 + rnd() % 7);
+    encode(&f);
+    if (mode == 2 && dn >= 2) { /* the CRC's high byte an escape byte, written raw */
+        uint8_t esc = field && rnd() % 2 ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
+        for (int t = 0; t < 4096 && logical.p[logical.n - 2] != esc; t++) {
+            data[0] = (uint8_t)t;
+            data[1] = (uint8_t)(t >> 8);
+            encode(&f);
+        }
+        if (wire.n >= 3 && wire.p[wire.n - 3] == esc && wire.p[wire.n - 2] == 0x02) {
+            wire.p[wire.n - 2] = wire.p[wire.n - 1];
+            wire.n--;
+        }
+    }
+    size_t at = s->n;
+    gb_put(s, wire.p, wire.n);
+    int damage = mode != 2 && rnd() % 2 ? (int)(rnd() % 4) : 0;
+    for (int d = 0; d < damage && s->n > at; d++)
+        s->p[at + rnd() % (s->n - at)] = rnd() % 2 ? pick[rnd() % sizeof pick] : (uint8_t)rnd();
+    if (rnd() % 6 == 0 && s->n > at + 1)
+        s->n -= rnd() % (s->n - at); /* cut short */
+    if (rnd() % 4 == 0)
+        for (int g = (int)(rnd() % 5); g > 0; g--)
+            gb_u8(s, rnd() % 2 ? pick[rnd() % sizeof pick] : (uint8_t)rnd());
+}
+
+/* Streams of such frames, cut anywhere: the framer's verdict at every
+ * offset and for every amount of data is the reference's, and once it
+ * decides, more bytes do not change its answer. */
+static void test_framing_reference(void)
+{
+    gbuf s = {0};
+    unsigned diff = 0, moved = 0, checked = 0, pdus = 0;
+    for (int round = 0; round < 600; round++) {
+        gb_reset(&s);
+        for (int k = 1 + (int)(rnd() % 6); k > 0; k--)
+            put_test_frame(&s, round);
+        if (round % 50 == 0) /* now and then past the scan bound */
+            for (int g = 0; g < AICLOUD_MAX_WIRE + 100; g++)
+                gb_u8(&s, round % 100 ? 0x41 : (uint8_t)rnd());
+        for (size_t off = 0; off < s.n; off++) {
+            size_t first = 0;
+            cs_frame_kind first_k = CS_FRAME_NEED;
+            for (size_t n = 1; off + n <= s.n; n++) {
+                size_t l1 = 0, l2 = 0;
+                cs_frame_kind k1 = P->frame(s.p + off, n, &l1);
+                cs_frame_kind k2 = ref_frame(s.p + off, n, &l2);
+                checked++;
+                pdus += k1 == CS_FRAME_PDU;
+                if (k1 != k2 || l1 != l2) {
+                    if (!diff)
+                        fprintf(stderr, "round %d offset %zu avail %zu: %d/%zu, reference %d/%zu\n",
+                                round, off, n, k1, l1, k2, l2);
+                    diff++;
+                }
+                /* decided: a PDU, or a skip short of the end (a skip of all
+                 * that is there grows with the data) */
+                if (first_k == CS_FRAME_NEED &&
+                    (k1 == CS_FRAME_PDU || (k1 == CS_FRAME_SKIP && l1 < n))) {
+                    first_k = k1;
+                    first = l1;
+                } else if (first_k != CS_FRAME_NEED && (k1 != first_k || l1 != first)) {
+                    moved++;
+                }
+                if (n > 600 && n < AICLOUD_MAX_WIRE - 10)
+                    n += 37; /* long runs: sample the lengths */
+            }
+            if (off > 300)
+                off += 13;
+        }
+    }
+    CHECK(checked > 100000 && pdus > 10000 && diff == 0,
+          "%u of %u framing answers differ from the reference (%u PDUs)", diff, checked, pdus);
+    CHECK(moved == 0, "%u answers changed when more bytes followed", moved);
+
+    /* the smallest remembered field tail: 20 unescaped bytes (no token, no
+     * data), an unknown class and a wrong length, so that only its CRC
+     * tells, once the next head is there */
+    ac_spec f = doc_spec(0x12, 0x01, 0x02, NULL, 0);
+    f.token = NULL;
+    f.len = 99;
+    bool clean = false;
+    for (f.seq = 0; f.seq < 1000 && !clean; f.seq++) {
+        encode(&f);
+        clean = wire.n == 21;
+        for (size_t i = 0; i + 1 < wire.n; i++)
+            clean = clean && wire.p[i] != 0xAA && wire.p[i] != 0xA9;
+    }
+    wire.p[wire.n - 1] = AICLOUD_TAIL_FIELD;
+    gb_reset(&s);
+    gb_put(&s, wire.p, wire.n);
+    ac_spec next = doc_spec(0xA0, 0x01, 0x02, NULL, 0);
+    encode(&next);
+    gb_put(&s, wire.p, wire.n);
+    size_t len = 0;
+    CHECK(clean && P->frame(s.p, 21, &len) == CS_FRAME_NEED, "a 20-byte field frame alone: undecided");
+    CHECK(P->frame(s.p, s.n, &len) == CS_FRAME_PDU && len == 21,
+          "then a head: it ends at its tail by its CRC (%zu)", len);
+    gb_free(&s);
+}
+
 int main(void)
 {
     cs_opts_default(P, opts);
@@ -1066,6 +1333,7 @@ int main(void)
     test_sessions();
     test_no_items();
     test_robustness();
+    test_framing_reference();
     cs_out_free(&o);
     gb_free(&wire);
     gb_free(&logical);
