@@ -960,7 +960,8 @@ typedef struct acur {
     uint32_t start;   /* where the data begins */
     uint32_t end;     /* where the data ends (the CRC) */
     bool short_;      /* ran out of data (reported once) */
-    const char *what; /* "Login request", for messages */
+    bool text;        /* the caller wants items or Info: build their texts */
+    const char *name, *kind; /* "Login", "request": for messages */
 } acur;
 
 static uint32_t left(const acur *c) { return c->end - c->pos; }
@@ -972,7 +973,8 @@ static bool need(acur *c, uint32_t n, const char *field)
     if (!c->short_) {
         c->short_ = true;
         DVIOL(c->o, AV_DATA_SHORT, -1, c->pos, c->end - c->pos,
-              "%s: the data ends after %u byte%s, %s needs %u more", c->what, c->pos - c->start,
+              "%s (%s): the data ends after %u byte%s, %s needs %u more", c->name, c->kind,
+              c->pos - c->start,
               c->pos - c->start == 1 ? "" : "s", field, c->pos + n - c->end);
     }
     return false;
@@ -1008,8 +1010,10 @@ static bool rd_id(acur *c, int field, const char *name, char *out)
     out[0] = '\0';
     if (!need(c, 8, name))
         return false;
-    cs_hex(out, 17, c->d + c->pos, 8);
-    dstr(c->o, field, c->pos, 8, out, 16);
+    if (c->text) {
+        cs_hex(out, 17, c->d + c->pos, 8);
+        dstr(c->o, field, c->pos, 8, out, 16);
+    }
     c->pos += 8;
     return true;
 }
@@ -1020,7 +1024,10 @@ static bool rd_ipv4(acur *c, int field, const char *name, char *out, size_t outs
         return false;
     const uint8_t *p = c->d + c->pos;
     dadd(c->o, field, c->pos, 4, cs_be32(p));
-    snprintf(out, outsz, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+    if (c->text)
+        snprintf(out, outsz, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+    else if (outsz)
+        out[0] = '\0';
     c->pos += 4;
     return true;
 }
@@ -1063,7 +1070,7 @@ static bool rd_string(acur *c, int field, const char *name, char *out, size_t ou
         n++;
     bool nul = n < avail;
     int it = dstr(c->o, field, c->pos, nul ? n + 1 : n, (const char *)s, n);
-    if (out)
+    if (out && c->text)
         text_of(s, n, out, outsz);
     if (!nul)
         DVIOL(c->o, AV_STRING_NUL, it, c->pos, n, "%s is not NUL-terminated", name);
@@ -1076,8 +1083,9 @@ static void trailing(acur *c)
     if (c->short_ || c->pos >= c->end)
         return;
     int it = dadd(c->o, AF_TRAILING, c->pos, c->end - c->pos, 0);
-    DVIOL(c->o, AV_DATA_TRAILING, it, c->pos, c->end - c->pos, "%s: %u byte%s after its fields",
-          c->what, c->end - c->pos, c->end - c->pos == 1 ? "" : "s");
+    DVIOL(c->o, AV_DATA_TRAILING, it, c->pos, c->end - c->pos,
+          "%s (%s): %u byte%s after its fields", c->name, c->kind, c->end - c->pos,
+          c->end - c->pos == 1 ? "" : "s");
     c->pos = c->end;
 }
 
@@ -1117,7 +1125,10 @@ static bool peer_entry(acur *c, bool with_len, char *desc, size_t descsz)
     rd_u16(c, AF_PEER_PORT, "the UDP port", true, &port, NULL);
     cs_pop(c->o);
     cs_item_text(c->o, e, "%s at %s:%u", id, ip, port);
-    snprintf(desc, descsz, "%s at %s:%u", id, ip, port);
+    if (c->text)
+        snprintf(desc, descsz, "%s at %s:%u", id, ip, port);
+    else
+        desc[0] = '\0';
     return true;
 }
 
@@ -1140,7 +1151,8 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
     txt[0] = '\0';
     if (!p) {
         rd_bytes(c, AF_PARAM_VALUE, n);
-        snprintf(txt, txtsz, "%u byte%s", n, n == 1 ? "" : "s");
+        if (c->text)
+            snprintf(txt, txtsz, "%u byte%s", n, n == 1 ? "" : "s");
         c->end = saved_end;
         return;
     }
@@ -1190,17 +1202,19 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
             !rd_u8(c, AF_SERVER_TRANSPORT, "the transport", &tr, NULL) ||
             !rd_string(c, AF_SERVER_HOST, "Server host", host, sizeof host))
             break;
-        snprintf(txt, txtsz, "%s://%s:%u", tr == 1 ? "tcp" : tr == 0 ? "udp" : "?", host, v16);
+        if (c->text)
+            snprintf(txt, txtsz, "%s://%s:%u", tr == 1 ? "tcp" : tr == 0 ? "udp" : "?", host,
+                     v16);
         break;
     }
     case PV_IP: {
         char ip[16];
-        if (rd_ipv4(c, p->field, p->name, ip, sizeof ip))
+        if (rd_ipv4(c, p->field, p->name, ip, sizeof ip) && c->text)
             snprintf(txt, txtsz, "%s", ip);
         break;
     }
     case PV_U8:
-        if (rd_u8(c, p->field, p->name, &v8, NULL))
+        if (rd_u8(c, p->field, p->name, &v8, NULL) && c->text)
             snprintf(txt, txtsz, "%u%s", v8, p->id == 0x000C ? " s" : "");
         break;
     case PV_RTC: {
@@ -1209,13 +1223,14 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
         const uint8_t *r = c->d + c->pos;
         uint16_t y = cs_le16(r);
         int it = dadd(o, AF_RTC, c->pos, 8, 0);
-        char when[64];
-        snprintf(when, sizeof when, "%04u-%02u-%02u %02u:%02u:%02u, weekday %u%s", y, r[2], r[3],
-                 r[4], r[5], r[6], r[7],
-                 (r[2] < 1 || r[2] > 12 || r[3] < 1 || r[3] > 31 || r[4] > 23 || r[5] > 59 ||
-                  r[6] > 59 || r[7] > 7)
-                     ? " (not a valid date)"
-                     : "");
+        char when[64] = "";
+        if (c->text)
+            snprintf(when, sizeof when, "%04u-%02u-%02u %02u:%02u:%02u, weekday %u%s", y, r[2],
+                     r[3], r[4], r[5], r[6], r[7],
+                     (r[2] < 1 || r[2] > 12 || r[3] < 1 || r[3] > 31 || r[4] > 23 || r[5] > 59 ||
+                      r[6] > 59 || r[7] > 7)
+                         ? " (not a valid date)"
+                         : "");
         cs_item_text(o, it, "%s", when);
         cs_push(o);
         static const int f[7] = {AF_RTC_YEAR, AF_RTC_MONTH, AF_RTC_DAY, AF_RTC_HOUR,
@@ -1225,7 +1240,8 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
             dadd(o, f[k], c->pos + 1 + (uint32_t)k, 1, r[1 + k]);
         cs_pop(o);
         c->pos += 8;
-        snprintf(txt, txtsz, "%s", when);
+        if (c->text)
+            snprintf(txt, txtsz, "%s", when);
         break;
     }
     }
@@ -1388,7 +1404,7 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
     const char *sn = def ? def->short_ : "Command";
     char a[80], b[80], stbuf[16];
     const char *st = cs_vs_find(status_short, h->status);
-    if (!st) {
+    if (!st && c->text) {
         snprintf(stbuf, sizeof stbuf, "status 0x%02X", h->status);
         st = stbuf;
     }
@@ -1422,10 +1438,12 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         } else {
             cs_info(o, "%s \u2192 %s", sn, st);
             if (n) {
-                token_text(c->d + c->pos, n, a, sizeof a);
+                if (c->text) {
+                    token_text(c->d + c->pos, n, a, sizeof a);
+                    cs_info(o, ", token %s", a);
+                }
                 rd_bytes(c, AF_LOGIN_TOKEN, n);
-                cs_info(o, ", token %s", a);
-            } else if (h->token_len) {
+            } else if (h->token_len && c->text) {
                 token_text(c->d + h->token_off, h->token_len, a, sizeof a);
                 cs_info(o, ", token %s", a);
             }
@@ -1438,7 +1456,7 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             cs_info(o, "%s dev %s", sn, dev);
         else
             cs_info(o, "%s \u2192 %s", sn, st);
-        if (!h->request && h->token_len) {
+        if (!h->request && h->token_len && c->text) {
             token_text(c->d + h->token_off, h->token_len, a, sizeof a);
             cs_info(o, ", token %s", a);
         }
@@ -1615,7 +1633,8 @@ static void crc_check(cs_out *o, ac_hdr *h, const uint8_t *d, uint32_t crc_off, 
     uint32_t shown = h->crc_mask ? lowest_variant(h->crc_mask)
                      : pinned   ? pinned
                                 : CS_CRC16_AICLOUD;
-    uint16_t computed = cs_crc16((cs_crc16_variant)shown, d, crc_off);
+    /* a variant in the mask computes the stored value: no second pass */
+    uint16_t computed = h->crc_mask ? stored : cs_crc16((cs_crc16_variant)shown, d, crc_off);
     it = dadd(o, AF_CRC, crc_off, 2, stored);
     if (it >= 0) {
         o->items[it].aux = computed;
@@ -1639,7 +1658,7 @@ static void crc_check(cs_out *o, ac_hdr *h, const uint8_t *d, uint32_t crc_off, 
         }
     } else if (popcount(h->crc_mask) == 1) {
         gen_item(o, AF_CRC_VARIANT, lowest_variant(h->crc_mask));
-    } else {
+    } else if (o->want & CS_WANT_ITEMS) {
         char all[120] = "";
         size_t k = 0;
         for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
@@ -1654,7 +1673,7 @@ static void crc_check(cs_out *o, ac_hdr *h, const uint8_t *d, uint32_t crc_off, 
 /* What the conversation adds: direction roles, the learned CRC variant,
  * request/reply pairs, a read reply's parameter, heartbeat timing. */
 static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code,
-                          const char *what, const cs_ctx *ctx, cs_out *o)
+                          const acur *dc, const cs_ctx *ctx, cs_out *o)
 {
     int it;
     if (h->dir_src == CS_DS_TRANSPORT || h->dir_src == CS_DS_DECLARED) {
@@ -1707,7 +1726,8 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
                      asked ? asked->name : "Unknown", asked_id, o->req_frame);
         cs_push(o);
         char txt[80];
-        acur v = {.o = o, .d = d, .pos = h->data, .start = h->data, .end = h->end, .what = what};
+        acur v = {.o = o, .d = d, .pos = h->data, .start = h->data, .end = h->end,
+                  .text = dc->text, .name = dc->name, .kind = dc->kind};
         uint32_t vn = asked ? param_size(&v, asked) : h->end - h->data;
         if (!v.short_) {
             param_value(&v, asked, vn, txt, sizeof txt);
@@ -1745,6 +1765,20 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
         }
         s->hb_ref_ns = ctx->ts_ns;
     }
+}
+
+/* The device fact: the ID's 16 hex digits, copied as cs_fact_add(o, ..,
+ * "%s", dev) would print them. */
+static void device_fact(cs_out *o, const char *dev)
+{
+    if (o->n_facts >= CS_MAX_FACTS)
+        return;
+    uint32_t s = cs_arena_printable(o, dev, strlen(dev));
+    if (!s)
+        return;
+    o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
+    o->facts[o->n_facts].str = s;
+    o->n_facts++;
 }
 
 static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n,
@@ -1844,8 +1878,9 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     o->dir = (uint8_t)h.dir;
     o->dir_source = (uint8_t)h.dir_src;
     it = gen_item(o, AF_DIRECTION, h.dir);
-    cs_item_text(o, it, "%s (%s)", cs_vs_name(cs_dir_vals, h.dir, "Unknown"),
-                 cs_vs_name(cs_dir_source_vals, h.dir_src, "?"));
+    if (it >= 0)
+        cs_item_text(o, it, "%s (%s)", cs_vs_name(cs_dir_vals, h.dir, "Unknown"),
+                     cs_vs_name(cs_dir_source_vals, h.dir_src, "?"));
     gen_item(o, AF_COMMAND, code);
 
     /* Header. */
@@ -1886,7 +1921,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     char dev[17];
     cs_hex(dev, sizeof dev, d + 10, 8);
     dstr(o, AF_DEVICE_ID, 10, 8, dev, 16);
-    cs_fact_add(o, CS_FACT_DEVICE_ID, "%s", dev);
+    device_fact(o, dev);
 
     /* Token. */
     if (fi.dialect == AICLOUD_DIALECT_FIELD) {
@@ -1909,11 +1944,9 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
                 !(h.def && (h.def->kind == K_LOGIN || h.def->kind == K_PC_LOGIN) && h.token_len);
 
     /* Data. */
-    acur c = {.o = o, .d = d, .pos = h.data, .start = h.data, .end = h.end};
-    char what[96];
-    snprintf(what, sizeof what, "%s (%s)", h.def ? h.def->name : "Command",
-             h.request ? "request" : "reply");
-    c.what = what;
+    acur c = {.o = o, .d = d, .pos = h.data, .start = h.data, .end = h.end,
+              .text = (o->want & (CS_WANT_ITEMS | CS_WANT_INFO)) != 0,
+              .name = h.def ? h.def->name : "Command", .kind = h.request ? "request" : "reply"};
     if (h.generic)
         gen_item(o, AF_GENERIC_REPLY, 1);
     if (h.data < h.end) { /* the data's fields below it */
@@ -1936,13 +1969,13 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     else
         cs_info(o, " [no tail]");
     if (!o->info_len)
-        cs_info(o, "%s", what);
+        cs_info(o, "%s (%s)", c.name, c.kind);
     if (c.short_)
         cs_info(o, " [short]");
     cs_mark_stateless(o);
 
     if (s)
-        session_rules(s, &h, d, code, what, ctx, o);
+        session_rules(s, &h, d, code, &c, ctx, o);
 }
 
 const cs_proto aicloud_proto = {

@@ -6,6 +6,7 @@
  * every violation rule, and the session rules.
  */
 #include "check.h"
+#include "want_parity.h"
 
 #include "aicloud.h"
 #include "chargeproto.h"
@@ -1319,6 +1320,20 @@ static void test_framing_reference(void)
     gb_free(&s);
 }
 
+/* want parity on the field dialect's sample too (session and faults are
+ * run by wp_test_samples). */
+static void test_want_parity_field(void)
+{
+    wp_state w;
+    wp_init(&w, P, opts);
+    wp_run_pcap(&w, CS_SAMPLES_DIR "/aicloud-field.pcap", true);
+    CHECK(w.pdus >= 10 && w.failures == 0, "aicloud-field.pcap: %u PDUs, %u differences", w.pdus,
+          w.failures);
+    printf("want parity, aicloud-field.pcap: %u PDUs, %u decodes x %d wants, %u violations compared\n",
+           w.pdus, w.decodes, WP_N, w.violations);
+    wp_free(&w);
+}
+
 int main(void)
 {
     cs_opts_default(P, opts);
@@ -1334,6 +1349,9 @@ int main(void)
     test_no_items();
     test_robustness();
     test_framing_reference();
+    cs_opts_default(P, opts);
+    wp_test_samples(P, opts, CS_SAMPLES_DIR, 10);
+    test_want_parity_field();
     cs_out_free(&o);
     gb_free(&wire);
     gb_free(&logical);
