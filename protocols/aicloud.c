@@ -683,6 +683,24 @@ static cs_frame_kind at_delimiter(ac_scan *sc, size_t j, uint32_t m, size_t *len
     return CS_FRAME_SKIP;
 }
 
+/* The escape pairs `esc` 01 and `esc` 02 in b[from..end).  Neither 01
+ * nor 02 is an escape byte or a delimiter, so the two escape bytes'
+ * pairs can be counted apart, a pair's second byte never starts one, and
+ * no pair spans a delimiter. */
+static uint32_t esc_pairs(const uint8_t *b, size_t from, size_t end, uint8_t esc)
+{
+    uint32_t n = 0;
+    const uint8_t *p = b + from, *e = b + end;
+    while (p < e && (p = memchr(p, esc, (size_t)(e - p))) != NULL) {
+        if (e - p >= 2 && (p[1] == 0x01 || p[1] == 0x02)) {
+            n++;
+            p++;
+        }
+        p++;
+    }
+    return n;
+}
+
 static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
 {
     if (!avail) {
@@ -694,55 +712,34 @@ static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
         *len = h ? (size_t)(h - b) : avail;
         return CS_FRAME_SKIP;
     }
-    /* Only delimiters and escape bytes matter; the unescaped size before
-     * an offset is the wire size minus the escape pairs so far. */
+    /* Only delimiters and escape bytes matter, found with memchr: the
+     * first 0x55 (or the scan bound) ends the search; each 0xAA before it
+     * is a field tail candidate.  The unescaped size before an offset is
+     * the wire size less the escape pairs before it (a dialect's own). */
     uint8_t bd[AICLOUD_MAX_WIRE + 1], bf[AICLOUD_MAX_WIRE + 1];
     ac_scan sc = {.b = b, .ld = {{bd, 1, 0, false}, 1}, .lf = {{bf, 1, 0, true}, 1}};
     bd[0] = bf[0] = AICLOUD_HEAD;
-    uint32_t pairs_doc = 0, pairs_field = 0;
     size_t lim = avail < AICLOUD_MAX_WIRE ? avail : AICLOUD_MAX_WIRE;
-    /* The common case: no 0xAA before the first 0x55 (or the bound), so
-     * no field tail to weigh: the 0x55 decides, and only the documented
-     * escape pairs (54 01, 54 02) before it count. */
-    const uint8_t *hd = memchr(b + 1, AICLOUD_HEAD, lim - 1);
-    size_t end = hd ? (size_t)(hd - b) : lim;
-    if (!memchr(b + 1, AICLOUD_TAIL_FIELD, end - 1)) {
-        const uint8_t *p = b + 1, *e = b + end;
-        while ((p = memchr(p, AICLOUD_ESC, (size_t)(e - p))) != NULL) {
-            if (e - p >= 2 && (p[1] == 0x01 || p[1] == 0x02)) {
-                pairs_doc++;
-                p++;
-            }
-            p++;
+    const uint8_t *hd = memchr(b + 1, AICLOUD_HEAD, lim - 1), *aa;
+    size_t end = hd ? (size_t)(hd - b) : lim, from = 1;
+    uint32_t pairs_doc = 0, pairs_field = 0; /* in b[1..from) */
+    while ((aa = memchr(b + from, AICLOUD_TAIL_FIELD, end - from)) != NULL) {
+        size_t k = (size_t)(aa - b);
+        uint32_t pd = esc_pairs(b, from, k, AICLOUD_ESC);
+        pairs_doc += pd;
+        pairs_field += pd + esc_pairs(b, from, k, AICLOUD_ESC_FIELD);
+        uint32_t m = (uint32_t)(k - pairs_field);
+        if (field_accept(b, k, m, &sc.lf)) {
+            *len = k + 1;
+            return CS_FRAME_PDU;
         }
-        if (hd)
-            return at_delimiter(&sc, end, (uint32_t)(end - pairs_doc), len);
-        if (lim == AICLOUD_MAX_WIRE)
-            return at_delimiter(&sc, 0, 0, len);
-        *len = avail + 1;
-        return CS_FRAME_NEED;
+        if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
+            sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)k, m};
+        from = k + 1;
     }
-    for (size_t i = 1;; i++) {
-        i = scan4(b, i, lim, AICLOUD_HEAD, AICLOUD_TAIL_FIELD, AICLOUD_ESC, AICLOUD_ESC_FIELD);
-        if (i >= lim)
-            break;
-        uint8_t c = b[i];
-        if (c == AICLOUD_HEAD)
-            return at_delimiter(&sc, i, (uint32_t)(i - pairs_doc), len);
-        if (c == AICLOUD_TAIL_FIELD) {
-            uint32_t m = (uint32_t)(i - pairs_field);
-            if (field_accept(b, i, m, &sc.lf)) {
-                *len = i + 1;
-                return CS_FRAME_PDU;
-            }
-            if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
-                sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)i, m};
-        } else if (i + 1 < lim && (b[i + 1] == 0x01 || b[i + 1] == 0x02)) {
-            pairs_field++; /* 54 or A9, then 01/02: two wire bytes, one unescaped */
-            if (c == AICLOUD_ESC)
-                pairs_doc++;
-            i++;
-        }
+    if (hd) {
+        pairs_doc += esc_pairs(b, from, end, AICLOUD_ESC);
+        return at_delimiter(&sc, end, (uint32_t)(end - pairs_doc), len);
     }
     if (lim == AICLOUD_MAX_WIRE)
         return at_delimiter(&sc, 0, 0, len);
