@@ -450,14 +450,21 @@ static cs_dir transport_dir(const cc_session *s, int side, bool *start_seen)
 
 /* What dissect_one() does with one PDU's (or garbage run's) bytes:
  * framed again on its own; "need more" is garbage for a datagram and for
- * a run the stream framing skipped (need_is_garbage). */
+ * a run the stream framing skipped (need_is_garbage).  `known` is what
+ * frame() said on exactly these bytes when the caller asked it already
+ * (frame() is a pure function of the bytes), else -1. */
 static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b, uint32_t len,
-                         uint64_t off, bool udp, bool need_is_garbage)
+                         uint64_t off, bool udp, bool need_is_garbage, int known)
 {
     const cs_proto *p = s->proto;
     cc_dir *d = &s->d[side];
-    size_t flen = 0;
-    cs_frame_kind k = p->frame(b, len, &flen);
+    cs_frame_kind k;
+    if (known >= 0) {
+        k = (cs_frame_kind)known;
+    } else {
+        size_t flen = 0;
+        k = p->frame(b, len, &flen);
+    }
     cs_ctx ctx = {0};
     ctx.frame = (uint32_t)sh->frame;
     ctx.ts_ns = sh->ts;
@@ -532,7 +539,8 @@ static uint32_t frame_run(cc_shard *sh, cc_session *s, int side, const uint8_t *
             d->target = off + pos + plen;
             break;
         }
-        dispatch_one(sh, s, side, b + pos, (uint32_t)plen, off + pos, false, k == CS_FRAME_SKIP);
+        dispatch_one(sh, s, side, b + pos, (uint32_t)plen, off + pos, false, k == CS_FRAME_SKIP,
+                     plen == avail ? (int)k : -1);
         pos += (uint32_t)plen;
     }
     return pos;
@@ -1036,7 +1044,8 @@ static void udp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *p
         cs_frame_kind k = s->proto->frame(pk->payload + at, n - at, &len);
         if (k == CS_FRAME_NEED || len == 0 || len > n - at)
             len = n - at;
-        dispatch_one(sh, s, side, pk->payload + at, (uint32_t)len, off + at, true, true);
+        dispatch_one(sh, s, side, pk->payload + at, (uint32_t)len, off + at, true, true,
+                     len == n - at ? (int)k : -1);
         at += (uint32_t)len;
     }
 }
