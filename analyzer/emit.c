@@ -93,12 +93,13 @@ void cc_stats_merge(cc_stats *d, const cc_stats *s)
     d->violations += s->violations;
     if (s->worst > d->worst)
         d->worst = s->worst;
-    if (!d->frames && s->frames) {
+    /* only shard 0 counts frames: its counters are the file's (also when
+     * none of its frames was TCP or UDP) */
+    bool whole = !d->frames && s->frames;
+    if (whole) {
         d->frames = s->frames;
         d->first_ts = s->first_ts;
         d->last_ts = s->last_ts;
-    }
-    if (!d->tcp_packets && !d->udp_packets) {
         d->tcp_packets = s->tcp_packets;
         d->udp_packets = s->udp_packets;
         d->frag_dropped = s->frag_dropped;
@@ -175,7 +176,7 @@ static sbuf *rec_begin(cc_emit *e, uint8_t type)
             fputs("chargecap: out of memory\n", stderr);
             abort();
         }
-        sb_reserve(&e->cur->data, CHUNK_TARGET + 4096);
+        sb_reserve(&e->cur->data, 16384); /* grows with the records */
     }
     sbuf *b = &e->cur->data;
     sb_put(b, &e->key, 8);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLAB_BITS 12
+#define SLAB_BITS 10 /* slabs of 96 KiB */
 #define SLAB_SIZE (1u << SLAB_BITS)
 #define NONE UINT32_MAX
 

@@ -278,7 +278,11 @@ cc_reader *cc_reader_open(const char *path, char *err, size_t errlen)
     }
     if (r->regular)
         posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    /* a block at a time; a small file in a buffer of about its size (a
+     * record longer than the buffer grows it) */
     r->cap = READ_BLOCK;
+    if (r->regular && r->size < READ_BLOCK)
+        r->cap = r->size < 4096 ? 4096 : (size_t)r->size;
     r->buf = malloc(r->cap);
     if (!r->buf) {
         snprintf(err, errlen, "out of memory");
@@ -306,6 +310,18 @@ cc_reader *cc_reader_open(const char *path, char *err, size_t errlen)
         r->z.avail_in = (uInt)r->end;
         r->pos = r->end = 0;
         r->gz = true;
+        if (r->cap < READ_BLOCK) {
+            /* the file's size says nothing of what it inflates to: read a
+             * whole block, so corruption the inflater finds in it is
+             * reported as such before its records are parsed */
+            uint8_t *b = realloc(r->buf, READ_BLOCK);
+            if (!b) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            r->buf = b;
+            r->cap = READ_BLOCK;
+        }
         r->raw_eof = false;
         k = fill(r, 4);
         if (k < 0) {
@@ -436,11 +452,24 @@ static cc_read_status next_pcap(cc_reader *r, cc_rec *rec)
     return CC_READ_OK;
 }
 
-static int64_t ts_to_ns(const iface *f, uint64_t ts)
+/* The latest time a pcap file can hold (2106); pcapng times are kept
+ * between 1970 and it: beyond is damage, and every difference of two
+ * times stays exact. */
+#define TS_MAX ((int64_t)UINT32_MAX * 1000000000 + 999999999)
+
+static int64_t ts_to_ns(cc_reader *r, const iface *f, uint64_t ts)
 {
     uint64_t s = ts / f->units, rem = ts % f->units;
     uint64_t ns = (uint64_t)(((unsigned __int128)rem * 1000000000u) / f->units);
-    return (int64_t)(s * 1000000000u + ns) + f->off_s * 1000000000;
+    __int128 t = (__int128)s * 1000000000 + ns + (__int128)f->off_s * 1000000000;
+    if (t >= 0 && t <= TS_MAX)
+        return (int64_t)t;
+    if (!r->warn[0])
+        snprintf(r->warn, sizeof r->warn,
+                 "packet %llu has a time before 1970 or after 2106 (read as the nearest of the "
+                 "two)",
+                 (unsigned long long)r->frame + 1);
+    return t < 0 ? 0 : TS_MAX;
 }
 
 /* pcapng options: if_tsresol and if_tsoffset of an interface. */
@@ -587,7 +616,7 @@ static cc_read_status next_pcapng(cc_reader *r, cc_rec *rec)
                          "snapshot length %u (read anyway)",
                          (unsigned long long)r->frame + 1, caplen, f->snaplen);
             rec->frame = ++r->frame;
-            rec->ts_ns = ts_to_ns(f, ts);
+            rec->ts_ns = ts_to_ns(r, f, ts);
             rec->caplen = caplen;
             rec->len = len;
             rec->linktype = f->linktype;

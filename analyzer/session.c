@@ -497,8 +497,15 @@ static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b
     ctx.side = side == s->lib_side0 ? 0 : 1;
     ctx.tag = ++s->next_tag;
     p->decode(s->lib, sh->cfg->opts[cc_proto_index(p)], b, len, &ctx, o);
-    d->decoded += len;
-    s->messages++;
+    if (o->garbage) {
+        /* the decoder says the bytes were no PDU (a Ruioo line end in a
+         * segment of its own): garbage, as its record says */
+        d->garbage += len;
+        s->garbage_runs++;
+    } else {
+        d->decoded += len;
+        s->messages++;
+    }
     cc_emit_message(sh->emit, s, &pdu, o);
     after_decode(sh, s, &pdu, o, ctx.tag);
 }

@@ -542,9 +542,8 @@ static bool rd_str(dcur *c, int f_len, int f_str, int f_pad, uint32_t fixed, con
     if (fixed && take > fixed)
         take = fixed;
     const uint8_t *s = c->p + c->pos;
-    uint32_t vis = 0;
-    while (vis < take && s[vis] != '\0')
-        vis++;
+    const uint8_t *nul = memchr(s, 0, take);
+    uint32_t vis = nul ? (uint32_t)(nul - s) : take;
     cs_item_str(c->o, f_str, c->pos, take, (const char *)s, vis);
     out->s = s;
     out->n = vis;
@@ -566,6 +565,42 @@ static bool rd_str(dcur *c, int f_len, int f_str, int f_pad, uint32_t fixed, con
     return true;
 }
 
+/* The items of the point at q (offset off, value size sz, 0 = unknown
+ * type): the point, and under it its address, type, value and name.
+ * Returns the type's item. */
+static int point_items(cs_out *o, uint32_t off, const uint8_t *q, uint32_t sz)
+{
+    uint16_t addr = cs_be16(q);
+    uint8_t type = q[2];
+    uint32_t value = sz == 1 ? q[3] : sz == 2 ? cs_be16(q + 3) : sz == 4 ? cs_be32(q + 3) : 0;
+    const dpoint_name *pn = sz ? point_name(type, addr) : NULL;
+    const char *vn = pn && pn->vals ? cs_vs_find(pn->vals, value) : NULL;
+    int pit = cs_item_add(o, DF_POINT, off, 3 + sz, 0);
+    if (!sz)
+        cs_item_text(o, pit, "Point %u: unknown type %u", addr, type);
+    else if (vn)
+        cs_item_text(o, pit, "Point %u: %s = %u (%s)", addr, pn->name, value, vn);
+    else if (pn)
+        cs_item_text(o, pit, "Point %u: %s = %u", addr, pn->name, value);
+    else
+        cs_item_text(o, pit, "Point %u: %s (not in the point table) = %u", addr,
+                     cs_vs_name(point_type_vals, type, "?"), value);
+    cs_push(o);
+    cs_item_add(o, DF_POINT_ADDR, off, 2, addr);
+    int tit = cs_item_add(o, DF_POINT_TYPE, off + 2, 1, type);
+    if (sz) {
+        int vit = cs_item_add(o, DF_POINT_VALUE, off + 3, sz, value);
+        if (pn && pn->vals)
+            cs_item_text(o, vit, "%u (%s)", value, cs_vs_name(pn->vals, value, "unknown"));
+        if (pn) {
+            int nit = cs_item_str(o, DF_POINT_NAME, off, 0, pn->name, strlen(pn->name));
+            cs_item_flag(o, nit, CS_IF_GENERATED);
+        }
+    }
+    cs_pop(o);
+    return tit;
+}
+
 /* The points; returns how many whole points of known type were shown. */
 static uint32_t points(dcur *c, uint32_t count)
 {
@@ -574,35 +609,15 @@ static uint32_t points(dcur *c, uint32_t count)
     uint32_t i;
     for (i = 0; i < count && c->end - c->pos >= 3; i++) {
         const uint8_t *q = c->p + c->pos;
-        uint16_t addr = cs_be16(q);
-        uint8_t type = q[2];
-        uint32_t sz = point_size(type);
+        uint32_t sz = point_size(q[2]);
         if (sz && c->end - c->pos - 3 < sz)
             break; /* a cut point */
-        uint32_t value = sz == 1 ? q[3] : sz == 2 ? cs_be16(q + 3) : sz == 4 ? cs_be32(q + 3) : 0;
-        const dpoint_name *pn = want && sz ? point_name(type, addr) : NULL;
-        int pit = cs_item_add(o, DF_POINT, c->pos, 3 + sz, 0);
-        if (want) {
-            const char *vn = pn && pn->vals ? cs_vs_find(pn->vals, value) : NULL;
-            if (!sz)
-                cs_item_text(o, pit, "Point %u: unknown type %u", addr, type);
-            else if (vn)
-                cs_item_text(o, pit, "Point %u: %s = %u (%s)", addr, pn->name, value, vn);
-            else if (pn)
-                cs_item_text(o, pit, "Point %u: %s = %u", addr, pn->name, value);
-            else
-                cs_item_text(o, pit, "Point %u: %s (not in the point table) = %u", addr,
-                             cs_vs_name(point_type_vals, type, "?"), value);
-        }
-        cs_push(o);
-        cs_item_add(o, DF_POINT_ADDR, c->pos, 2, addr);
-        int tit = cs_item_add(o, DF_POINT_TYPE, c->pos + 2, 1, type);
+        int tit = want ? point_items(o, c->pos, q, sz) : -1;
         if (!sz) {
-            cs_pop(o);
             cs_viol_add(o, DV_POINT_TYPE, tit, c->pos + 2, 1,
                         "Point %u of %u (address %u) has type %u: the value size is unknown, "
                         "the rest of the points cannot be decoded",
-                        i + 1, count, addr, type);
+                        i + 1, count, cs_be16(q), q[2]);
             c->pos += 3;
             if (c->pos < c->end)
                 cs_item_add(o, DF_POINTS_REST, c->pos, c->end - c->pos, 0);
@@ -610,14 +625,6 @@ static uint32_t points(dcur *c, uint32_t count)
             c->short_ = true; /* nothing more can be said about the body */
             return i;
         }
-        int vit = cs_item_add(o, DF_POINT_VALUE, c->pos + 3, sz, value);
-        if (pn && pn->vals)
-            cs_item_text(o, vit, "%u (%s)", value, cs_vs_name(pn->vals, value, "unknown"));
-        if (pn) {
-            int nit = cs_item_str(o, DF_POINT_NAME, c->pos, 0, pn->name, strlen(pn->name));
-            cs_item_flag(o, nit, CS_IF_GENERATED);
-        }
-        cs_pop(o);
         c->pos += 3 + sz;
     }
     if (i == count) {
@@ -660,6 +667,8 @@ typedef struct dsum {
 
 static void info_pile(cs_out *o, const dsum *d)
 {
+    if (!(o->want & CS_WANT_INFO))
+        return;
     if (d->pile.s)
         cs_info(o, " pile %.*s", (int)d->pile.n, (const char *)d->pile.s);
     if (d->have_gun)
@@ -689,6 +698,8 @@ static void realtime(dcur *c, bool fixed, dsum *d)
                rd_uint(c, DF_POINT_COUNT, 2, "point count", &count, NULL);
     if (got)
         shown = points(c, count);
+    if (!(o->want & CS_WANT_INFO))
+        return;
     cs_info(o, "Real-time data");
     info_pile(o, d);
     if (got && shown == count)
@@ -745,21 +756,29 @@ static void consumption(dcur *c, bool fixed, dsum *d)
     }
     if (!rd_uint(c, DF_ENERGY, 4, "total energy", &energy, &it))
         goto info;
-    cs_item_text(o, it, "%u (%u.%03u kWh)", energy, energy / 1000, energy % 1000);
-    scaled(o, DF_ENERGY_KWH, energy, 1000.0, it, "%.3f kWh");
+    if (it >= 0) {
+        cs_item_text(o, it, "%u (%u.%03u kWh)", energy, energy / 1000, energy % 1000);
+        scaled(o, DF_ENERGY_KWH, energy, 1000.0, it, "%.3f kWh");
+    }
     if (!energy)
         cs_viol_add(o, DV_ZERO_ENERGY, it, c->pos - 4, 4,
                     "Consumption record with zero energy (the reference server discards it)");
     if (!rd_uint(c, DF_AMOUNT, 4, "charge amount", &amount, &it))
         goto info;
-    cs_item_text(o, it, "%u (\u00a5%u.%02u)", amount, amount / 100, amount % 100);
-    scaled(o, DF_AMOUNT_YUAN, amount, 100.0, it, "\u00a5%.2f");
+    if (it >= 0) {
+        cs_item_text(o, it, "%u (\u00a5%u.%02u)", amount, amount / 100, amount % 100);
+        scaled(o, DF_AMOUNT_YUAN, amount, 100.0, it, "\u00a5%.2f");
+    }
     if (!rd_uint(c, DF_FEE, 4, "service fee", &fee, &it))
         goto info;
-    cs_item_text(o, it, "%u (\u00a5%u.%02u)", fee, fee / 100, fee % 100);
-    scaled(o, DF_FEE_YUAN, fee, 100.0, it, "\u00a5%.2f");
+    if (it >= 0) {
+        cs_item_text(o, it, "%u (\u00a5%u.%02u)", fee, fee / 100, fee % 100);
+        scaled(o, DF_FEE_YUAN, fee, 100.0, it, "\u00a5%.2f");
+    }
     got = true;
 info:
+    if (!(o->want & CS_WANT_INFO))
+        return;
     cs_info(o, "Consumption");
     if (got)
         cs_info(o, " %u.%03u kWh \u00a5%u.%02u,", energy / 1000, energy % 1000, amount / 100,
@@ -781,7 +800,8 @@ static void depgate_decode(void *sv, const uint32_t *opts, const uint8_t *b, siz
     }
     cs_out_reset(o);
     o->cksum = CS_CK_ABSENT;
-    cs_item_text(o, cs_item_add(o, DF_MAGIC, 0, 2, 0x4543), "0x4543 (\"EC\")");
+    if (o->want & CS_WANT_ITEMS)
+        cs_item_text(o, cs_item_add(o, DF_MAGIC, 0, 2, 0x4543), "0x4543 (\"EC\")");
     if (n < 4) {
         cs_viol_add(o, DV_LEN_TRUNCATED, -1, 0, (uint32_t)n, "Only %zu bytes of a PDU", n);
         cs_info(o, "[truncated PDU]");
@@ -832,12 +852,14 @@ static void depgate_decode(void *sv, const uint32_t *opts, const uint8_t *b, siz
     o->dir = (uint8_t)dir;
     o->dir_source = (uint8_t)src;
     int dir_it = cs_item_add(o, DF_DIRECTION, 0, 0, dir);
-    cs_item_flag(o, dir_it, CS_IF_GENERATED);
-    cs_item_text(o, dir_it, "%s (%s)",
-                 dir == CS_DIR_TO_SERVER   ? "Gateway to server"
-                 : dir == CS_DIR_TO_DEVICE ? "Server to gateway"
-                                           : "Unknown",
-                 cs_vs_name(cs_dir_source_vals, src, "?"));
+    if (dir_it >= 0) {
+        cs_item_flag(o, dir_it, CS_IF_GENERATED);
+        cs_item_text(o, dir_it, "%s (%s)",
+                     dir == CS_DIR_TO_SERVER   ? "Gateway to server"
+                     : dir == CS_DIR_TO_DEVICE ? "Server to gateway"
+                                               : "Unknown",
+                     cs_vs_name(cs_dir_source_vals, src, "?"));
+    }
     bool from_server = dir == CS_DIR_TO_DEVICE;
     dsum d = {{NULL, 0}, false, 0};
     if (!has_cmd) {

@@ -449,12 +449,16 @@ typedef struct ecur {
     bool short_;      /* ran out of data */
     bool quiet;       /* the frame is cut short: shortage already reported */
     bool items;       /* items are wanted (names need formatting) */
-    const char *what; /* for messages: "Login" */
+    bool info;        /* the Info column is wanted */
+    uint8_t cmd;      /* for messages: "Login" (what_name) */
     /* what the lists found, for the Info column and the session */
     uint32_t list_hash; /* addresses in order; 0 = no intact list */
     uint32_t list_count;
     char card[24];
 } ecur;
+
+/* The message's name for texts: looked up only when a text is built. */
+static const char *what_name(const ecur *c) { return cs_vs_name(cmd_short, c->cmd, "the message"); }
 
 static bool need(ecur *c, uint32_t n)
 {
@@ -466,7 +470,7 @@ static bool need(ecur *c, uint32_t n)
             uint32_t have = c->end - E_HDR;
             cs_viol_add(c->o, EV_DATA_SHORT, -1, c->pos, c->end - c->pos,
                         "Data ends after %u byte%s; %s needs at least %u", have,
-                        have == 1 ? "" : "s", c->what, c->pos + n - E_HDR);
+                        have == 1 ? "" : "s", what_name(c), c->pos + n - E_HDR);
         }
     }
     return false;
@@ -510,12 +514,11 @@ static bool rd_result(ecur *c, uint32_t *v)
 static int put_string(cs_out *o, int field, const uint8_t *p, uint32_t off, uint32_t len,
                       char *out, size_t outsz)
 {
-    uint32_t vis = 0;
-    while (vis < len && p[off + vis])
-        vis++;
+    const uint8_t *nul = memchr(p + off, 0, len);
+    uint32_t vis = nul ? (uint32_t)(nul - (p + off)) : len;
     int it = cs_item_str(o, field, off, len, (const char *)p + off, vis);
     bool rest = false;
-    for (uint32_t i = vis + 1; i < len; i++)
+    for (uint32_t i = vis + 1; it >= 0 && i < len; i++)
         if (p[off + i])
             rest = true;
     if (rest) {
@@ -535,12 +538,27 @@ static int put_string(cs_out *o, int field, const uint8_t *p, uint32_t off, uint
 /* ---- BCD time ---------------------------------------------------------------- */
 
 /* `YYlo YYhi MM DD hh mm ss` as "2017-11-10 14:46:30" (each BCD byte's two
- * nibbles printed as they are, so a bad digit shows as a hex letter).
- * Returns NULL when valid, else why not. */
-static const char *bcd_time(const uint8_t *t, char *out, size_t n, char *why, size_t wn)
+ * nibbles printed as they are, so a bad digit shows as a hex letter). */
+#define BCD_TEXT 20
+static void bcd_text(const uint8_t *t, char out[BCD_TEXT])
 {
-    snprintf(out, n, "%02X%02X-%02X-%02X %02X:%02X:%02X", t[1], t[0], t[2], t[3], t[4], t[5],
-             t[6]);
+    static const char hx[] = "0123456789ABCDEF";
+    static const uint8_t order[7] = {1, 0, 2, 3, 4, 5, 6};
+    static const char sep[7] = {0, '-', '-', ' ', ':', ':', 0};
+    char *d = out;
+    for (int i = 0; i < 7; i++) {
+        uint8_t v = t[order[i]];
+        *d++ = hx[v >> 4];
+        *d++ = hx[v & 15];
+        if (sep[i])
+            *d++ = sep[i];
+    }
+    *d = '\0';
+}
+
+/* NULL when the BCD time at t is valid, else why not (in why). */
+static const char *bcd_invalid(const uint8_t *t, char *why, size_t wn)
+{
     static const char *const part[7] = {"year", "year", "month", "day", "hour", "minute", "second"};
     int d[7];
     for (int i = 0; i < 7; i++)
@@ -566,13 +584,17 @@ static const char *bcd_time(const uint8_t *t, char *out, size_t n, char *why, si
     return why;
 }
 
-/* A BCD time item at the cursor; its text into out. */
-static bool rd_time(ecur *c, int field, char *out, size_t n)
+/* A BCD time item at the cursor; its text into out (for the item, the
+ * Info column and the violation: "" when none of them needs it). */
+static bool rd_time(ecur *c, int field, char out[BCD_TEXT])
 {
+    out[0] = '\0';
     if (!need(c, 7))
         return false;
     char why[64];
-    const char *bad = bcd_time(c->p + c->pos, out, n, why, sizeof why);
+    const char *bad = bcd_invalid(c->p + c->pos, why, sizeof why);
+    if (bad || c->o->want)
+        bcd_text(c->p + c->pos, out);
     int it = cs_item_str(c->o, field, c->pos, 7, out, strlen(out));
     if (bad)
         cs_viol_add(c->o, EV_TIME_INVALID, it, c->pos, 7, "Invalid BCD time %s: %s", out, bad);
@@ -607,8 +629,9 @@ static void list_close(ecur *c, int lst, const char *what, const char *unit, uin
                        bool ok, uint32_t hash)
 {
     cs_pop(c->o);
-    cs_item_text(c->o, lst, "%s, %u %s%s", what, count, unit,
-                 count == 1 ? "" : unit[strlen(unit) - 1] == 's' ? "es" : "s");
+    if (lst >= 0)
+        cs_item_text(c->o, lst, "%s, %u %s%s", what, count, unit,
+                     count == 1 ? "" : unit[strlen(unit) - 1] == 's' ? "es" : "s");
     c->list_count = count;
     c->list_hash = ok ? (hash | 1u) : 0;
     c->pos = c->end;
@@ -629,9 +652,11 @@ static void point_list(ecur *c)
     for (uint32_t i = 0; i < k; i++) {
         uint16_t a = cs_le16(c->p + c->pos);
         h = fnv16(h, a);
-        int it = cs_item_add(o, EF_POINT, c->pos, 2, a);
-        if (it >= 0)
-            cs_item_text(o, it, "0x%04X %s", a, addr_name(a, nb, sizeof nb));
+        if (c->items) {
+            int it = cs_item_add(o, EF_POINT, c->pos, 2, a);
+            if (it >= 0)
+                cs_item_text(o, it, "0x%04X %s", a, addr_name(a, nb, sizeof nb));
+        }
         c->pos += 2;
     }
     bool ok = true;
@@ -654,7 +679,7 @@ static void point_list(ecur *c)
 }
 
 /* One TLV value at p[off..off+len) of item `addr`: items under the current
- * depth, and a short text for the item's label. */
+ * depth, and a short text for the item's label (only with items). */
 static void tlv_value(ecur *c, uint16_t addr, uint32_t off, uint32_t len, char *txt, size_t tn)
 {
     cs_out *o = c->o;
@@ -664,26 +689,32 @@ static void tlv_value(ecur *c, uint16_t addr, uint32_t off, uint32_t len, char *
         return;
     if (addr_is_time(addr) && len == 7) {
         char why[64];
-        const char *bad = bcd_time(v, txt, tn, why, sizeof why);
+        const char *bad = bcd_invalid(v, why, sizeof why);
+        if (bad || c->items)
+            bcd_text(v, txt); /* tn >= BCD_TEXT */
         int it = cs_item_str(o, EF_TLV_TIME, off, 7, txt, strlen(txt));
         if (bad)
             cs_viol_add(o, EV_TIME_INVALID, it, off, 7, "Invalid BCD time %s: %s", txt, bad);
         return;
     }
     if (len == 1 || len == 2 || len == 4) {
-        uint32_t x = len == 1 ? v[0] : len == 2 ? cs_le16(v) : cs_le32(v);
-        cs_item_add(o, EF_TLV_VALUE, off, len, x);
-        snprintf(txt, tn, "%u", x);
+        if (c->items) {
+            uint32_t x = len == 1 ? v[0] : len == 2 ? cs_le16(v) : cs_le32(v);
+            cs_item_add(o, EF_TLV_VALUE, off, len, x);
+            snprintf(txt, tn, "%u", x);
+        }
         return;
     }
     if (addr == 0x0117 && len % 4 == 0) {
-        int it = cs_item_add(o, EF_TLV_BYTES, off, len, 0);
-        cs_item_text(o, it, "%u x u32", len / 4);
-        cs_push(o);
-        for (uint32_t i = 0; i < len; i += 4)
-            cs_item_add(o, EF_TLV_WORD, off + i, 4, cs_le32(v + i));
-        cs_pop(o);
-        snprintf(txt, tn, "%u x u32", len / 4);
+        if (c->items) {
+            int it = cs_item_add(o, EF_TLV_BYTES, off, len, 0);
+            cs_item_text(o, it, "%u x u32", len / 4);
+            cs_push(o);
+            for (uint32_t i = 0; i < len; i += 4)
+                cs_item_add(o, EF_TLV_WORD, off + i, 4, cs_le32(v + i));
+            cs_pop(o);
+            snprintf(txt, tn, "%u x u32", len / 4);
+        }
         return;
     }
     uint32_t vis = 0;
@@ -691,13 +722,17 @@ static void tlv_value(ecur *c, uint16_t addr, uint32_t off, uint32_t len, char *
         vis++;
     bool text = vis > 0 && (vis == len || v[vis] == 0);
     if (text) {
+        bool card = (addr == 0x0104 || addr == 0x0B02) && c->info;
         char s[48];
-        put_string(o, EF_TLV_STRING, c->p, off, len, s, sizeof s);
-        snprintf(txt, tn, "\"%s\"", s);
-        if (addr == 0x0104 || addr == 0x0B02)
+        put_string(o, EF_TLV_STRING, c->p, off, len, c->items || card ? s : NULL, sizeof s);
+        if (c->items)
+            snprintf(txt, tn, "\"%s\"", s);
+        if (card) /* for the Info column */
             snprintf(c->card, sizeof c->card, "%.23s", s);
         return;
     }
+    if (!c->items)
+        return;
     bool zero = true;
     for (uint32_t i = 0; i < len; i++)
         if (v[i])
@@ -713,7 +748,7 @@ static void tlv_value(ecur *c, uint16_t addr, uint32_t off, uint32_t len, char *
 static void tlv_list(ecur *c)
 {
     cs_out *o = c->o;
-    uint32_t count, start = c->pos;
+    uint32_t count = 0, start = c->pos;
     int lst = list_open(c, EF_TLVS, EF_TLVS_COUNT, &count);
     if (lst == -2)
         return;
@@ -735,11 +770,17 @@ static void tlv_list(ecur *c)
         uint16_t a = cs_le16(c->p + c->pos);
         uint8_t len = c->p[c->pos + 2];
         uint32_t have = left - 3 < len ? left - 3 : len;
-        int it = cs_item_add(o, EF_TLV, c->pos, 3 + have, 0);
-        cs_push(o);
-        cs_item_add(o, EF_TLV_ADDR, c->pos, 2, a);
-        int lit = cs_item_add(o, EF_TLV_LEN, c->pos + 2, 1, len);
-        const char *name = c->items ? addr_name(a, nb, sizeof nb) : "";
+        int it = -1, lit = -1;
+        const char *name = "";
+        if (c->items) {
+            it = cs_item_add(o, EF_TLV, c->pos, 3 + have, 0);
+            cs_push(o);
+            cs_item_add(o, EF_TLV_ADDR, c->pos, 2, a);
+            lit = cs_item_add(o, EF_TLV_LEN, c->pos + 2, 1, len);
+            name = addr_name(a, nb, sizeof nb);
+        } else {
+            cs_push(o);
+        }
         if (have < len) {
             ok = false;
             cs_item_add(o, EF_TLV_BYTES, c->pos + 3, have, 0);
@@ -786,6 +827,25 @@ static void tlv_list(ecur *c)
 
 /* ---- messages ----------------------------------------------------------------------- */
 
+/* The terminal number as "%08u" (at least 8 digits) into out[16];
+ * returns its length. */
+static uint32_t terminal_text(uint32_t v, char out[16])
+{
+    char d[10];
+    uint32_t n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    uint32_t len = n > 8 ? n : 8, k = 0;
+    while (k < len - n)
+        out[k++] = '0';
+    while (n)
+        out[k++] = d[--n];
+    out[k] = '\0';
+    return len;
+}
+
 typedef struct emsg {
     char terminal[16];
     uint8_t hb_period; /* announced by a pile heartbeat, 0 = none */
@@ -795,7 +855,7 @@ static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
 {
     cs_out *o = c->o;
     uint32_t v, cnt, ref, res;
-    char t[32];
+    char t[BCD_TEXT];
     switch (cmd) {
     case 0x01:
         if (request) {
@@ -809,7 +869,7 @@ static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
         break;
     case 0x02:
         if (request) {
-            if (!rd_time(c, EF_LOGIN_TIME, t, sizeof t))
+            if (!rd_time(c, EF_LOGIN_TIME, t))
                 break;
             cs_info(o, "Login %s %s", m->terminal, t);
             if (!rd_num(c, EF_LOGIN_UNKNOWN_A, 1, &v, NULL) ||
@@ -870,7 +930,7 @@ static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
         break;
     case 0x08:
         if (request) {
-            if (rd_time(c, EF_SYNC_TIME, t, sizeof t))
+            if (rd_time(c, EF_SYNC_TIME, t))
                 cs_info(o, "Time sync %s", t);
         } else if (rd_result(c, &res))
             cs_info(o, "Time sync confirm: result %u", res);
@@ -880,7 +940,8 @@ static void data_decode(ecur *c, uint8_t cmd, bool request, emsg *m)
         int it;
         if (!need(c, 20))
             break;
-        put_string(o, EF_CARD, c->p, c->pos, 20, card, sizeof card);
+        card[0] = '\0';
+        put_string(o, EF_CARD, c->p, c->pos, 20, c->info ? card : NULL, sizeof card);
         c->pos += 20;
         if (request) {
             cs_info(o, "Card auth %s", card);
@@ -931,7 +992,9 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
         return;
     }
     int it = cs_item_add(o, EF_MAGIC, 0, 2, cs_be16(b));
-    cs_item_text(o, it, "%02X %02X%s", b[0], b[1], b[0] == 0x75 && b[1] == 0x72 ? " (\"ur\")" : "");
+    if (it >= 0)
+        cs_item_text(o, it, "%02X %02X%s", b[0], b[1],
+                     b[0] == 0x75 && b[1] == 0x72 ? " (\"ur\")" : "");
     if (b[0] != 0x75 || b[1] != 0x72)
         cs_viol_add(o, EV_MAGIC_BAD, it, 0, 2, "Magic %02X %02X, expected 75 72", b[0], b[1]);
     uint16_t L = cs_le16(b + 2);
@@ -984,10 +1047,11 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
     emsg m = {{0}, 0};
     bool pile_hello = present >= E_HDR && (b[9] >> 4) == 1 && b[10] == 0x02 &&
                       (b[8] == 0x01 || b[8] == 0x02);
+    uint32_t term_len = 0;
     if (present >= 8) {
         if (pile_hello || (o->want & (CS_WANT_ITEMS | CS_WANT_INFO)))
-            snprintf(m.terminal, sizeof m.terminal, "%08u", cs_le32(b + 4));
-        cs_item_str(o, EF_TERMINAL, 4, 4, m.terminal, strlen(m.terminal));
+            term_len = terminal_text(cs_le32(b + 4), m.terminal);
+        cs_item_str(o, EF_TERMINAL, 4, 4, m.terminal, term_len);
     }
     if (present < E_HDR) {
         cs_info(o, "[truncated frame]");
@@ -1007,8 +1071,9 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
                       : (srcb >> 4) == 0 ? CS_DIR_TO_DEVICE
                                          : CS_DIR_UNKNOWN;
     int src_it = cs_item_add(o, EF_SRC, 9, 1, srcb);
-    cs_item_text(o, src_it, "0x%02X (%s)", srcb,
-                 cs_vs_name(src_sender_vals, srcb >> 4, "sender unknown"));
+    if (src_it >= 0)
+        cs_item_text(o, src_it, "0x%02X (%s)", srcb,
+                     cs_vs_name(src_sender_vals, srcb >> 4, "sender unknown"));
     if (srcb & 0x0F) {
         cs_push(o);
         cs_item_add(o, EF_SRC_LOW, 9, 1, srcb & 0x0F);
@@ -1045,12 +1110,14 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
     o->dir = (uint8_t)dir;
     o->dir_source = (uint8_t)dsrc;
     int dir_it = cs_item_add(o, EF_DIRECTION, 0, 0, dir);
-    cs_item_flag(o, dir_it, CS_IF_GENERATED);
-    cs_item_text(o, dir_it, "%s (%s)",
-                 dir == CS_DIR_TO_SERVER   ? "Pile to platform"
-                 : dir == CS_DIR_TO_DEVICE ? "Platform to pile"
-                                           : "Unknown",
-                 cs_vs_name(cs_dir_source_vals, dsrc, "?"));
+    if (dir_it >= 0) {
+        cs_item_flag(o, dir_it, CS_IF_GENERATED);
+        cs_item_text(o, dir_it, "%s (%s)",
+                     dir == CS_DIR_TO_SERVER   ? "Pile to platform"
+                     : dir == CS_DIR_TO_DEVICE ? "Platform to pile"
+                                               : "Unknown",
+                     cs_vs_name(cs_dir_source_vals, dsrc, "?"));
+    }
 
     /* The type against the command's initiator and the sender. */
     if (cd && (request || response)) {
@@ -1072,8 +1139,8 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
     /* Data. */
     uint32_t dend = trailer ? end - 5 : end;
     ecur c = {.o = o, .p = b, .pos = E_HDR, .end = dend, .quiet = !trailer,
-              .items = (o->want & CS_WANT_ITEMS) != 0};
-    c.what = cs_vs_name(cmd_short, cmd, "the message");
+              .items = (o->want & CS_WANT_ITEMS) != 0, .info = (o->want & CS_WANT_INFO) != 0,
+              .cmd = cmd};
     if (!cd || (!request && !response)) {
         if (!cd)
             cs_info(o, "Unknown command 0x%02X", cmd);
@@ -1089,11 +1156,11 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
         uint32_t extra = c.end - c.pos;
         int t_it = cs_item_add(o, EF_TRAILING, c.pos, extra, 0);
         cs_viol_add(o, EV_DATA_TRAILING, t_it, c.pos, extra, "%u byte%s after the fields of %s%s",
-                    extra, extra == 1 ? "" : "s", c.what,
+                    extra, extra == 1 ? "" : "s", what_name(&c),
                     cmd == 0x02 && request ? " (the examples have 16 or 32 bytes of data)" : "");
     }
-    if (!o->info_len) /* the data ended before anything worth saying */
-        cs_info(o, "%s%s", c.what, response ? " reply" : "");
+    if (c.info && !o->info_len) /* the data ended before anything worth saying */
+        cs_info(o, "%s%s", what_name(&c), response ? " reply" : "");
     if (!trailer)
         cs_info(o, " [truncated]");
     else if (c.short_)
@@ -1120,9 +1187,17 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
     if (end < limit)
         cs_item_add(o, EF_TRAILING, end, limit - end, 0);
 
-    /* The pile names itself in its login and heartbeats. */
-    if (pile_hello)
-        cs_fact_add(o, CS_FACT_DEVICE_ID, "%s", m.terminal);
+    /* The pile names itself in its login and heartbeats: the terminal's
+     * digits, copied as they are (cs_fact_add(o, kind, "%s", ...) without
+     * formatting). */
+    if (pile_hello && o->n_facts < CS_MAX_FACTS) {
+        uint32_t off = cs_arena_printable(o, m.terminal, term_len);
+        if (off) {
+            o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
+            o->facts[o->n_facts].str = off;
+            o->n_facts++;
+        }
+    }
     cs_mark_stateless(o);
 
     if (!s)

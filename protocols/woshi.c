@@ -324,36 +324,40 @@ typedef struct wcmd {
     wshape req, resp;
 } wcmd;
 
+/* Indexed by the command's offset from 0x60 (every command is 0x60-0x80);
+ * an entry whose .cmd is 0 is no command. */
+#define W_CMD_FIRST 0x60
+#define W_CMD_LAST 0x80
 #define ANY 0xFFFF
-static const wcmd cmds[] = {
-    {0x60, CS_DIR_TO_SERVER, true, {9, ANY, 0}, {1, 1, 0}},
-    {0x61, CS_DIR_TO_SERVER, true, {0, 0, 0}, {0, 0, 0}},
-    {0x62, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {3, ANY, 0}},
-    {0x63, CS_DIR_TO_DEVICE, true, {7, ANY, 0}, {0, 0, 0}},
-    {0x64, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {1, ANY, 10}},
-    {0x65, CS_DIR_TO_DEVICE, true, {1, 1, 0}, {10, 10, 0}},
-    {0x66, CS_DIR_TO_SERVER, true, {9, 9, 0}, {2, 2, 0}},
-    {0x67, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {0, 0, 0}},
-    {0x68, CS_DIR_TO_DEVICE, true, {15, ANY, 0}, {0, 0, 0}},
-    {0x69, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {3, ANY, 0}},
-    {0x6A, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {7, ANY, 0}},
-    {0x80, CS_DIR_TO_DEVICE, true, {1, 1, 0}, {10, 10, 0}},
-    {0x77, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {1, 1, 0}},
-    {0x70, CS_DIR_TO_DEVICE, true, {1, 1, 0}, {1, 1, 0}},
-    {0x72, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {3, 3, 0}},
-    {0x6B, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
-    {0x71, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
-    {0x73, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
-    {0x74, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
+static const wcmd cmds[W_CMD_LAST - W_CMD_FIRST + 1] = {
+    [0x60 - W_CMD_FIRST] = {0x60, CS_DIR_TO_SERVER, true, {9, ANY, 0}, {1, 1, 0}},
+    [0x61 - W_CMD_FIRST] = {0x61, CS_DIR_TO_SERVER, true, {0, 0, 0}, {0, 0, 0}},
+    [0x62 - W_CMD_FIRST] = {0x62, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {3, ANY, 0}},
+    [0x63 - W_CMD_FIRST] = {0x63, CS_DIR_TO_DEVICE, true, {7, ANY, 0}, {0, 0, 0}},
+    [0x64 - W_CMD_FIRST] = {0x64, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {1, ANY, 10}},
+    [0x65 - W_CMD_FIRST] = {0x65, CS_DIR_TO_DEVICE, true, {1, 1, 0}, {10, 10, 0}},
+    [0x66 - W_CMD_FIRST] = {0x66, CS_DIR_TO_SERVER, true, {9, 9, 0}, {2, 2, 0}},
+    [0x67 - W_CMD_FIRST] = {0x67, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {0, 0, 0}},
+    [0x68 - W_CMD_FIRST] = {0x68, CS_DIR_TO_DEVICE, true, {15, ANY, 0}, {0, 0, 0}},
+    [0x69 - W_CMD_FIRST] = {0x69, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {3, ANY, 0}},
+    [0x6A - W_CMD_FIRST] = {0x6A, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {7, ANY, 0}},
+    [0x80 - W_CMD_FIRST] = {0x80, CS_DIR_TO_DEVICE, true, {1, 1, 0}, {10, 10, 0}},
+    [0x77 - W_CMD_FIRST] = {0x77, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {1, 1, 0}},
+    [0x70 - W_CMD_FIRST] = {0x70, CS_DIR_TO_DEVICE, true, {1, 1, 0}, {1, 1, 0}},
+    [0x72 - W_CMD_FIRST] = {0x72, CS_DIR_TO_DEVICE, true, {0, 0, 0}, {3, 3, 0}},
+    [0x6B - W_CMD_FIRST] = {0x6B, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
+    [0x71 - W_CMD_FIRST] = {0x71, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
+    [0x73 - W_CMD_FIRST] = {0x73, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
+    [0x74 - W_CMD_FIRST] = {0x74, CS_DIR_TO_DEVICE, false, {0, 0, 0}, {0, 0, 0}},
 };
 #undef ANY
 
 static const wcmd *find_cmd(uint8_t cmd)
 {
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (cmds[i].cmd == cmd)
-            return &cmds[i];
-    return NULL;
+    if (cmd < W_CMD_FIRST || cmd > W_CMD_LAST)
+        return NULL;
+    const wcmd *c = &cmds[cmd - W_CMD_FIRST];
+    return c->cmd == cmd ? c : NULL;
 }
 
 static cs_dir opposite(cs_dir d)
@@ -500,9 +504,15 @@ typedef struct wcur {
     uint32_t end;     /* end of the payload present (absolute offset) */
     uint32_t pos;     /* absolute offset */
     bool short_;      /* ran out of payload */
-    const char *what; /* for messages: "Borrow response" */
+    uint8_t cmd;      /* for messages: "Borrow response" (what_name, what_kind) */
+    bool request;
     uint32_t need;    /* documented payload size, for messages */
 } wcur;
+
+/* The message's name for texts, "Borrow" of "Borrow response": looked up
+ * only when a text is built. */
+static const char *what_name(const wcur *c) { return cs_vs_name(cmd_short, c->cmd, "Command"); }
+static const char *what_kind(const wcur *c) { return c->request ? "request" : "response"; }
 
 static bool need(wcur *c, uint32_t n)
 {
@@ -511,8 +521,9 @@ static bool need(wcur *c, uint32_t n)
     if (!c->short_) {
         c->short_ = true;
         cs_viol_add(c->o, WV_PAYLOAD_SHORT, -1, c->pos, c->end - c->pos,
-                    "Payload ends after %u byte%s; %s needs %s%u", c->end - W_HDR,
-                    c->end - W_HDR == 1 ? "" : "s", c->what, c->need ? "" : "at least ",
+                    "Payload ends after %u byte%s; %s %s needs %s%u", c->end - W_HDR,
+                    c->end - W_HDR == 1 ? "" : "s", what_name(c), what_kind(c),
+                    c->need ? "" : "at least ",
                     c->need ? c->need : c->pos + n - W_HDR);
     }
     return false;
@@ -565,9 +576,8 @@ static bool rd_string(wcur *c, int f_len, int f_str, const char *label, char *ou
     uint32_t avail = c->end - c->pos;
     uint32_t take = slen <= avail ? slen : avail;
     const char *s = (const char *)c->p + c->pos;
-    size_t vis = 0;
-    while (vis < take && s[vis] != '\0')
-        vis++;
+    const char *nul = memchr(s, 0, take);
+    size_t vis = nul ? (size_t)(nul - s) : take;
     int it = cs_item_str(c->o, f_str, c->pos, take, s, vis);
     if (item)
         *item = it;
@@ -598,13 +608,17 @@ static bool rd_string(wcur *c, int f_len, int f_str, const char *label, char *ou
     return true;
 }
 
-/* 4 characters + 4 BCD bytes, e.g. 53 4D 42 48 98 00 19 22 = SMBH98001922. */
-static bool rd_terminal_id(wcur *c, char *out, size_t outsz)
+/* 4 characters + 4 BCD bytes, e.g. 53 4D 42 48 98 00 19 22 = SMBH98001922.
+ * The text (for the item, the Info column and the violation) goes to
+ * out[TID_TEXT]; it is built only when one of them needs it, else out
+ * is "". */
+#define TID_TEXT 20
+static bool rd_terminal_id(wcur *c, char out[TID_TEXT])
 {
+    out[0] = '\0';
     if (!need(c, 8))
         return false;
     const uint8_t *t = c->p + c->pos;
-    char txt[32];
     bool bcd = true, print = true;
     for (int i = 0; i < 4; i++)
         if (t[i] < 0x20 || t[i] >= 0x7F)
@@ -612,28 +626,30 @@ static bool rd_terminal_id(wcur *c, char *out, size_t outsz)
     for (int i = 4; i < 8; i++)
         if (cs_bcd2(t[i]) < 0)
             bcd = false;
-    char hx[20];
-    if (print)
-        snprintf(txt, sizeof txt, "%c%c%c%c%s", t[0], t[1], t[2], t[3], cs_hex(hx, sizeof hx, t + 4, 4));
-    else
-        snprintf(txt, sizeof txt, "%s", cs_hex(hx, sizeof hx, t, 8));
-    int it = cs_item_str(c->o, WF_TERMINAL_ID, c->pos, 8, txt, strlen(txt));
+    if (c->o->want || !bcd || !print) {
+        /* the characters and the serial in hex, or all 8 bytes in hex */
+        if (print) {
+            memcpy(out, t, 4);
+            cs_hex(out + 4, TID_TEXT - 4, t + 4, 4);
+        } else {
+            cs_hex(out, TID_TEXT, t, 8);
+        }
+    }
+    int it = cs_item_str(c->o, WF_TERMINAL_ID, c->pos, 8, out, strlen(out));
     if (!bcd || !print)
         cs_viol_add(c->o, WV_TID_BCD, it, c->pos, 8,
-                    "Power bank ID %s: %s; shown in hex", txt,
+                    "Power bank ID %s: %s; shown in hex", out,
                     !print ? "the first 4 bytes are not characters" : "the serial is not BCD");
-    if (out)
-        snprintf(out, outsz, "%s", txt);
     c->pos += 8;
     return true;
 }
 
-static void range_check(wcur *c, int item, uint32_t v, bool ok, const char *what,
+/* The byte at `off` (item `item`) holds v; ok: within its range. */
+static void range_check(wcur *c, int item, uint32_t off, uint32_t v, bool ok, const char *what,
                         const char *allowed)
 {
     if (!ok)
-        cs_viol_add(c->o, WV_RANGE, item, item >= 0 ? c->o->items[item].offset : c->pos - 1, 1,
-                    "%s %u is outside %s", what, v, allowed);
+        cs_viol_add(c->o, WV_RANGE, item, off, 1, "%s %u is outside %s", what, v, allowed);
 }
 
 /* A result byte, shown with the command's own value names. */
@@ -646,10 +662,30 @@ static bool rd_result(wcur *c, const cs_vs *names, uint32_t max, const char **na
     cs_item_text(c->o, it, "%s (%u)", *name, *v);
     c->o->result = *v;
     c->o->result_name = *name;
-    char allowed[16];
-    snprintf(allowed, sizeof allowed, "0-%u", max);
-    range_check(c, it, *v, *v <= max, "Result", allowed);
+    if (*v > max)
+        cs_viol_add(c->o, WV_RANGE, it, c->pos - 1, 1, "Result %u is outside 0-%u", *v, max);
     return true;
+}
+
+/* A fact for the device table: what cs_fact_add(o, kind, "%s", s) makes,
+ * without formatting.  s comes from rd_string(), printable already, so
+ * the arena's copy is s itself unless it holds a backslash (which the
+ * copy would escape). */
+static void fact(cs_out *o, cs_fact_kind kind, const char *s)
+{
+    size_t n = strlen(s);
+    if (o->n_facts >= CS_MAX_FACTS)
+        return;
+    if (memchr(s, '\\', n)) {
+        cs_fact_add(o, kind, "%s", s);
+        return;
+    }
+    uint32_t off = cs_arena_printable(o, s, n);
+    if (!off)
+        return;
+    o->facts[o->n_facts].kind = (uint8_t)kind;
+    o->facts[o->n_facts].str = off;
+    o->n_facts++;
 }
 
 /* ---- per-command payloads ------------------------------------------------- */
@@ -665,7 +701,7 @@ static void server_address(wcur *c, const char *verb)
         return;
     if (!rd_u8(c, WF_HEARTBEAT, &hb, &it))
         return;
-    range_check(c, it, hb, hb >= 1, "Heartbeat interval", "1-255");
+    range_check(c, it, c->pos - 1, hb, hb >= 1, "Heartbeat interval", "1-255");
     cs_info(c->o, "%s %s:%s heartbeat %u s", verb, addr, port, hb);
 }
 
@@ -680,7 +716,7 @@ static void login_request(wcur *c)
     if (!rd_string(c, WF_BOX_ID_LEN, WF_BOX_ID, "BoxID", box, sizeof box, &it))
         return;
     cs_info(c->o, "Login BoxID=%s", box);
-    cs_fact_add(c->o, CS_FACT_DEVICE_ID, "%s", box);
+    fact(c->o, CS_FACT_DEVICE_ID, box);
     if (it >= 0 && strlen(box) == 16) {
         uint32_t off = c->o->items[it].offset;
         cs_push(c->o);
@@ -717,6 +753,7 @@ static void inventory_response(wcur *c)
                     (c->end - c->pos) % 10 ? " and a partial one" : "");
     cs_info(c->o, "Inventory: %u power bank%s", num, num == 1 ? "" : "s");
     uint32_t n = num < present ? num : present;
+    bool info = (c->o->want & CS_WANT_INFO) != 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t start = c->pos;
         int e = cs_item_add(c->o, WF_ENTRY, start, 10, 0);
@@ -724,19 +761,20 @@ static void inventory_response(wcur *c)
         /* initialised for GCC 14, which cannot see that the entry is
          * present (n <= present) and every read below succeeds */
         uint8_t slot = 0, level = 0;
-        char tid[32] = "";
+        char tid[TID_TEXT] = "";
         int lit = -1;
         rd_u8(c, WF_SLOT, &slot, NULL);
-        rd_terminal_id(c, tid, sizeof tid);
+        rd_terminal_id(c, tid);
         rd_u8(c, WF_LEVEL, &level, &lit);
-        range_check(c, lit, level, level <= 4, "Level", "0-4");
+        range_check(c, lit, c->pos - 1, level, level <= 4, "Level", "0-4");
         cs_pop(c->o);
-        cs_item_text(c->o, e, "Slot %u: %s, %s", slot, tid,
-                     cs_vs_name(level_vals, level, "unknown level"));
-        if (i < 3)
+        if (e >= 0)
+            cs_item_text(c->o, e, "Slot %u: %s, %s", slot, tid,
+                         cs_vs_name(level_vals, level, "unknown level"));
+        if (info && i < 3)
             cs_info(c->o, "%s slot %u %s %s", i ? "," : ";", slot, tid,
                     cs_vs_name(level_vals, level, "?"));
-        else if (i == 3)
+        else if (info && i == 3)
             cs_info(c->o, ", ...");
     }
 }
@@ -762,11 +800,11 @@ static void eject_response(wcur *c, const char *verb)
 {
     uint8_t slot, res;
     const char *rn;
-    char tid[32] = "";
+    char tid[TID_TEXT];
     if (!rd_u8(c, WF_SLOT, &slot, NULL) || !rd_result(c, ok_vals, 1, &rn, &res))
         return;
     cs_info(c->o, "%s slot %u \u2192 %s", verb, slot, res == 1 ? "OK" : rn);
-    if (rd_terminal_id(c, tid, sizeof tid))
+    if (rd_terminal_id(c, tid))
         cs_info(c->o, " %s", tid);
 }
 
@@ -792,7 +830,7 @@ static void payload_decode(wcur *c, uint8_t cmd, bool request)
             cs_info(o, "Query SW version");
         else if (rd_string(c, WF_SOFT_VER_LEN, WF_SOFT_VER, "SoftVer", str, sizeof str, NULL)) {
             cs_info(o, "SW version %s", str);
-            cs_fact_add(o, CS_FACT_FIRMWARE, "%s", str);
+            fact(o, CS_FACT_FIRMWARE, str);
         }
         break;
     case 0x63:
@@ -816,8 +854,8 @@ static void payload_decode(wcur *c, uint8_t cmd, bool request)
         break;
     case 0x66:
         if (request) {
-            char tid[32] = "";
-            if (rd_u8(c, WF_SLOT, &v8, NULL) && rd_terminal_id(c, tid, sizeof tid))
+            char tid[TID_TEXT];
+            if (rd_u8(c, WF_SLOT, &v8, NULL) && rd_terminal_id(c, tid))
                 cs_info(o, "Return slot %u %s", v8, tid);
         } else {
             uint8_t slot;
@@ -839,7 +877,7 @@ static void payload_decode(wcur *c, uint8_t cmd, bool request)
             cs_info(o, "Query ICCID");
         else if (rd_string(c, WF_ICCID_LEN, WF_ICCID, "ICCID", str, sizeof str, NULL)) {
             cs_info(o, "ICCID %s", str);
-            cs_fact_add(o, CS_FACT_ICCID, "%s", str);
+            fact(o, CS_FACT_ICCID, str);
         }
         break;
     case 0x6A:
@@ -852,14 +890,14 @@ static void payload_decode(wcur *c, uint8_t cmd, bool request)
         if (request)
             cs_info(o, "Query volume");
         else if (rd_u8(c, WF_VOLUME, &v8, &it)) {
-            range_check(c, it, v8, v8 <= 15, "Volume", "0-15");
+            range_check(c, it, c->pos - 1, v8, v8 <= 15, "Volume", "0-15");
             cs_info(o, "Volume %u", v8);
         }
         break;
     case 0x70:
         if (request) {
             if (rd_u8(c, WF_VOLUME, &v8, &it)) {
-                range_check(c, it, v8, v8 <= 15, "Volume", "0-15");
+                range_check(c, it, c->pos - 1, v8, v8 <= 15, "Volume", "0-15");
                 cs_info(o, "Set volume %u", v8);
             }
         } else if (rd_result(c, ok_vals, 1, &rn, &v8))
@@ -874,17 +912,33 @@ static void payload_decode(wcur *c, uint8_t cmd, bool request)
             if (!rd_u8(c, WF_CSQ, &csq, &ci) || !rd_u8(c, WF_SER, &ser, NULL) ||
                 !rd_u8(c, WF_NET_MODE, &mode, &mi))
                 break;
-            range_check(c, ci, csq, csq <= 31 || csq == 99, "CSQ", "0-31 (or 99)");
+            range_check(c, ci, c->pos - 3, csq, csq <= 31 || csq == 99, "CSQ", "0-31 (or 99)");
             const char *mn = cs_vs_find(mode_vals, mode);
-            range_check(c, mi, mode, mn != NULL, "Network mode", "2, 3, 5 and 7");
+            range_check(c, mi, c->pos - 1, mode, mn != NULL, "Network mode", "2, 3, 5 and 7");
             cs_info(o, "Network: CSQ %u, SER %u, %s", csq, ser, mn ? mn : "mode unknown");
-            cs_fact_add(o, CS_FACT_SIGNAL, "CSQ %u, %s", csq, mn ? mn : "unknown mode");
+            /* "CSQ %u, %s", the name being one of mode_vals */
+            const char *mt = mn ? mn : "unknown mode";
+            char sig[48] = "CSQ ";
+            size_t k = 4, ml = strlen(mt);
+            if (csq >= 100)
+                sig[k++] = (char)('0' + csq / 100);
+            if (csq >= 10)
+                sig[k++] = (char)('0' + csq / 10 % 10);
+            sig[k++] = (char)('0' + csq % 10);
+            sig[k++] = ',';
+            sig[k++] = ' ';
+            if (ml < sizeof sig - k) {
+                memcpy(sig + k, mt, ml + 1);
+                fact(o, CS_FACT_SIGNAL, sig);
+            } else {
+                cs_fact_add(o, CS_FACT_SIGNAL, "CSQ %u, %s", csq, mt);
+            }
         }
         break;
     default: {
         /* field commands: named, layout undocumented */
-        const char *sn = cs_vs_name(cmd_short, cmd, "Command");
-        cs_info(o, "%s%s", sn, request ? "" : " response");
+        if (o->want & CS_WANT_INFO)
+            cs_info(o, "%s%s", what_name(c), request ? "" : " response");
         if (c->pos < c->end) {
             cs_item_add(o, WF_PAYLOAD, c->pos, c->end - c->pos, 0);
             c->pos = c->end;
@@ -988,12 +1042,14 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     o->dir = (uint8_t)dir;
     o->dir_source = (uint8_t)src;
     int dir_it = cs_item_add(o, WF_DIRECTION, 0, 0, dir);
-    cs_item_flag(o, dir_it, CS_IF_GENERATED);
-    cs_item_text(o, dir_it, "%s (%s)", cmd_def && cmd_def->has_shape && dir
-                                           ? (dir == CS_DIR_TO_SERVER ? "Cabinet to server"
-                                                                      : "Server to cabinet")
-                                           : cs_vs_name(cs_dir_vals, dir, "Unknown"),
-                 cs_vs_name(cs_dir_source_vals, src, "?"));
+    if (dir_it >= 0) {
+        cs_item_flag(o, dir_it, CS_IF_GENERATED);
+        cs_item_text(o, dir_it, "%s (%s)",
+                     cmd_def && cmd_def->has_shape && dir
+                         ? (dir == CS_DIR_TO_SERVER ? "Cabinet to server" : "Server to cabinet")
+                         : cs_vs_name(cs_dir_vals, dir, "Unknown"),
+                     cs_vs_name(cs_dir_source_vals, src, "?"));
+    }
     if (by_shape && ctx->transport_dir && by_shape != ctx->transport_dir)
         cs_viol_add(o, WV_DIR_MISMATCH, dir_it, 0, 0,
                     "The payload has the shape of a %s message, but travels %s",
@@ -1001,12 +1057,15 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
                     ctx->transport_dir == CS_DIR_TO_SERVER ? "cabinet to server"
                                                            : "server to cabinet");
     bool request = cmd_def && dir == (cs_dir)cmd_def->req_dir;
-    wcur c = {.o = o, .p = b, .end = end, .pos = W_HDR, .short_ = true};
+    bool info = (o->want & CS_WANT_INFO) != 0;
+    wcur c = {.o = o, .p = b, .end = end, .pos = W_HDR, .short_ = true, .cmd = cmd,
+              .request = request};
 
     if (n < W_HDR) {
         if (n >= 5)
             cs_item_add(o, WF_CHECKSUM, 4, 1, b[4]);
-        cs_info(o, "%s [truncated]", cs_vs_name(cmd_short, cmd, "Unknown"));
+        if (info)
+            cs_info(o, "%s [truncated]", cs_vs_name(cmd_short, cmd, "Unknown"));
         cs_mark_stateless(o);
         goto stateful;
     }
@@ -1047,10 +1106,6 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
 
     /* Payload. */
     c.short_ = false;
-    char what[96];
-    snprintf(what, sizeof what, "%s %s", cs_vs_name(cmd_short, cmd, "Command"),
-             request ? "request" : "response");
-    c.what = what;
     if (cmd_def && cmd_def->has_shape && dir) {
         const wshape *sh = request ? &cmd_def->req : &cmd_def->resp;
         c.need = sh->min == sh->max ? sh->min : 0;
@@ -1061,7 +1116,8 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
             cs_item_add(o, WF_PAYLOAD, c.pos, c.end - c.pos, 0);
         c.pos = c.end;
     } else if (dir == CS_DIR_UNKNOWN) {
-        cs_info(o, "%s (direction unknown)", cs_vs_name(cmd_short, cmd, "?"));
+        if (info)
+            cs_info(o, "%s (direction unknown)", cs_vs_name(cmd_short, cmd, "?"));
         if (c.pos < c.end)
             cs_item_add(o, WF_PAYLOAD, c.pos, c.end - c.pos, 0);
         c.pos = c.end;
@@ -1072,13 +1128,13 @@ static void woshi_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     if (c.pos < c.end && !c.short_) {
         int it = cs_item_add(o, WF_TRAILING, c.pos, c.end - c.pos, 0);
         cs_viol_add(o, WV_PAYLOAD_TRAILING, it, c.pos, c.end - c.pos,
-                    "%u byte%s after the fields of %s", c.end - c.pos,
-                    c.end - c.pos == 1 ? "" : "s", what);
+                    "%u byte%s after the fields of %s %s", c.end - c.pos,
+                    c.end - c.pos == 1 ? "" : "s", what_name(&c), what_kind(&c));
     }
     if (present > total && ctx->whole && plen >= W_HDR - 2)
         cs_item_add(o, WF_TRAILING, total, present - total, 0);
-    if (!o->info_len) /* the payload ended before anything worth saying */
-        cs_info(o, "%s", what);
+    if (info && !o->info_len) /* the payload ended before anything worth saying */
+        cs_info(o, "%s %s", what_name(&c), what_kind(&c));
     if (c.short_)
         cs_info(o, " [short]");
     cs_mark_stateless(o);

@@ -4,6 +4,7 @@
  * every violation rule, the layout rule, directions and the timing rules.
  */
 #include "check.h"
+#include "want_parity.h"
 
 #include "chargeproto.h"
 #include "depgate.h"
@@ -653,6 +654,7 @@ int main(void)
     test_violations();
     test_directions();
     test_timing();
+    wp_test_samples(P, opts, CS_SAMPLES_DIR, 10);
     cs_out_free(&o);
     return CHECK_DONE();
 }

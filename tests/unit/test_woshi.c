@@ -4,6 +4,7 @@
  * violation rules, and the session rules.
  */
 #include "check.h"
+#include "want_parity.h"
 
 #include "chargeproto.h"
 #include "woshi.h"
@@ -160,6 +161,34 @@ static void test_fields(void)
     n = frame(b, 0x72, "63 00 07", -1, 0x11223344);
     dec(NULL, b, n, CS_DIR_TO_SERVER, 0, 0, 1);
     CHECK(o.n_viols == 0, "CSQ 99 accepted");
+    /* CSQ 100 and mode 4: each flagged at its own byte, with or without items */
+    n = frame(b, 0x72, "64 00 04", -1, 0x11223344);
+    cs_out lean;
+    cs_out_init(&lean, 0);
+    for (int k = 0; k < 2; k++) {
+        cs_out *x = k ? &lean : &o;
+        cs_ctx ctx = {.frame = 1, .transport_dir = CS_DIR_TO_SERVER};
+        P->decode(NULL, opts, b, n, &ctx, x);
+        CHECK(x->n_viols == 2 && x->viols[0].offset == 9 && x->viols[1].offset == 11 &&
+                  !strcmp(cs_str(x, x->viols[0].msg), "CSQ 100 is outside 0-31 (or 99)"),
+              "want %u: CSQ at byte 9 (%u violations, first at %u), mode at byte 11", x->want,
+              x->n_viols, x->n_viols ? x->viols[0].offset : 0);
+    }
+    cs_out_free(&lean);
+    /* every command the field names is one the decoder knows */
+    for (const cs_vs *v = P->fields[WF_CMD].vals; v->name; v++) {
+        n = frame(b, (uint8_t)v->value, "", -1, 0x11223344);
+        dec(NULL, b, n, CS_DIR_TO_SERVER, 0, 0, 1);
+        CHECK(count_code("woshi.cmd.unknown") == 0 && o.cmd_name == v->name,
+              "command 0x%02X is known", v->value);
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        if (cs_vs_find(P->fields[WF_CMD].vals, c))
+            continue;
+        n = frame(b, (uint8_t)c, "", -1, 0x11223344);
+        dec(NULL, b, n, CS_DIR_TO_SERVER, 0, 0, 1);
+        CHECK(count_code("woshi.cmd.unknown") == 1, "command 0x%02X is unknown", c);
+    }
     /* checksum: server habit vs cabinet fault vs disabled */
     n = frame(b, 0x62, "", 0x01, 0x11223344);
     dec(NULL, b, n, CS_DIR_TO_DEVICE, 1, 0, 1);
@@ -289,6 +318,7 @@ int main(void)
     test_probe();
     test_fields();
     test_sessions();
+    wp_test_samples(P, opts, CS_SAMPLES_DIR, 10);
     cs_out_free(&o);
     return CHECK_DONE();
 }
