@@ -385,6 +385,7 @@ static void after_decode(cc_shard *sh, cc_session *s, const cc_pdu *pdu, const c
     const cs_proto *p = s->proto;
     for (uint32_t i = 0; i < o->n_viols; i++) {
         const cs_viol *v = &o->viols[i];
+        uint8_t head[sizeof s->pend[0].head];
         if (v->code >= p->n_violations)
             continue;
         cc_vrec r = {.p = p, .code = v->code, .msg = v->msg ? cs_str(o, v->msg) : NULL};
@@ -413,13 +414,14 @@ static void after_decode(cc_shard *sh, cc_session *s, const cc_pdu *pdu, const c
                 r.ts = pe->ts;
                 r.has_off = true;
                 r.off = pe->off;
-                r.hex = pe->head;
+                /* a copy: removing the entry moves another one into its place */
+                memcpy(head, pe->head, pe->head_len);
+                r.hex = head;
                 r.hex_len = pe->head_len;
+                pending_remove(s, pe);
             } else {
                 r.ts = pdu ? pdu->ts : sh->ts;
             }
-            if (pe)
-                pending_remove(s, pe);
         }
         violation(sh, s, &r);
     }
