@@ -30,8 +30,6 @@ void sb_reserve(sbuf *b, size_t more)
     b->cap = c;
 }
 
-void sb_s(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
 void sb_u64(sbuf *b, uint64_t v)
 {
     char t[24];

@@ -34,7 +34,8 @@ static inline void sb_c(sbuf *b, char c)
         sb_reserve(b, 1);
     b->p[b->n++] = (uint8_t)c;
 }
-void sb_s(sbuf *b, const char *s); /* a C string, as is */
+/* a C string, as is (inline: the length of a literal is a constant) */
+static inline void sb_s(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 void sb_u64(sbuf *b, uint64_t v);
 void sb_i64(sbuf *b, int64_t v);
 /* v right-aligned in `width` columns, as "%<width>llu" */

@@ -493,12 +493,12 @@ static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b
             abort();
         }
         if (p->sess_init)
-            p->sess_init(s->lib, sh->cfg->opts[cc_proto_index(p)], start_seen);
+            p->sess_init(s->lib, sh->cfg->opts[s->proto_i], start_seen);
         s->lib_side0 = (uint8_t)side;
     }
     ctx.side = side == s->lib_side0 ? 0 : 1;
     ctx.tag = ++s->next_tag;
-    p->decode(s->lib, sh->cfg->opts[cc_proto_index(p)], b, len, &ctx, o);
+    p->decode(s->lib, sh->cfg->opts[s->proto_i], b, len, &ctx, o);
     if (o->garbage) {
         /* the decoder says the bytes were no PDU (a Ruioo line end in a
          * segment of its own): garbage, as its record says */
@@ -894,6 +894,7 @@ static void identify(cc_shard *sh, cc_session *s, const cc_packet *pk)
     }
     if (hit) {
         s->proto = hit;
+        s->proto_i = cc_proto_index(hit);
         s->ident_frame = sh->frame;
     }
 }
@@ -923,6 +924,7 @@ static cc_session *session_new(cc_shard *sh, cc_flow *f, const cc_packet *pk, in
     s->first_frame = sh->frame;
     s->first_ts = sh->ts;
     s->first_linktype = linktype;
+    s->proto_i = cc_proto_index(NULL);
     if (sh->x)
         s->x = cc_x_session(sh->x, s->id);
     return s;

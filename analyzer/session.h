@@ -138,6 +138,7 @@ typedef struct cc_session {
     uint16_t server_port;
     bool syn[2], rst;
     const cs_proto *proto; /* NULL until identified */
+    int proto_i;           /* cc_proto_index(proto) */
     uint64_t ident_frame;
     void *lib;             /* library session, from the first PDU on */
     uint8_t lib_side0;     /* our side that is the library's side 0 */
