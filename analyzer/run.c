@@ -281,12 +281,35 @@ static cc_chunk *chan_pop(cc_chan *c)
 
 /* ---- files and jobs ---------------------------------------------------------------------- */
 
+/* ---- feeds: the leader's operations for one worker (a file split by flow) ---------- */
+
+#define BATCH_TARGET (64u * 1024) /* bytes of operations handed over at once */
+#define FEED_MAX 8                /* batches queued per worker */
+
+typedef struct cc_batch {
+    struct cc_batch *next;
+    uint64_t watermark; /* every operation for this worker up to this key is here */
+    bool force;         /* the worker hands its records over now */
+    bool last;          /* the leader has finished */
+    cc_stats *facts;    /* with the last batch of worker 0: the file's counters */
+    sbuf data;          /* cc_op, its bytes, padding to 8 bytes; ... */
+} cc_batch;
+
+typedef struct cc_feed {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cc_batch *head, *tail;
+    uint32_t n;
+} cc_feed;
+
 typedef struct cc_file {
     cc_input *in;
     int index;
     int nshards;
     int dirfd;       /* --extract folder, -1 */
     cc_chan *chans;  /* one per shard (threaded runs) */
+    cc_feed *feeds;  /* one per shard, when the file is split */
+    pthread_t leader;
 } cc_file;
 
 typedef struct cc_job {
@@ -438,6 +461,300 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
     cc_emit_free(e);
 }
 
+/* ---- a file split by flow: the leader and its workers (session.h) ------------------- */
+
+typedef struct leader {
+    runner *R;
+    cc_file *f;
+    cc_shard *sh;
+    cc_batch **cur; /* the batch being filled, per worker */
+} leader;
+
+static cc_batch *batch_new(void)
+{
+    cc_batch *b = calloc(1, sizeof *b);
+    if (!b) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    sb_reserve(&b->data, BATCH_TARGET + 4096);
+    return b;
+}
+
+static void batch_free(cc_batch *b)
+{
+    if (!b)
+        return;
+    sb_free(&b->data);
+    free(b->facts);
+    free(b);
+}
+
+static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts);
+
+static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
+{
+    cc_feed *q = &L->f->feeds[w];
+    pthread_mutex_lock(&q->mu);
+    if (bounded && q->n >= FEED_MAX) {
+        pthread_mutex_unlock(&q->mu);
+        /* this worker is behind: the merge may be waiting for another
+         * worker's records, so every other worker gets what it has now */
+        for (int k = 0; k < L->f->nshards; k++)
+            if (k != w)
+                feed_send(L, k, true, false, NULL);
+        pthread_mutex_lock(&q->mu);
+        while (q->n >= FEED_MAX)
+            pthread_cond_wait(&q->cv, &q->mu);
+    }
+    b->next = NULL;
+    if (q->tail)
+        q->tail->next = b;
+    else
+        q->head = b;
+    q->tail = b;
+    q->n++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static cc_batch *feed_pop(cc_feed *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (!q->head)
+        pthread_cond_wait(&q->cv, &q->mu);
+    cc_batch *b = q->head;
+    q->head = b->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->n--;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+/* Hand worker w its batch (an empty one too: the watermark moves on). */
+static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts)
+{
+    cc_batch *b = L->cur[w] ? L->cur[w] : batch_new();
+    L->cur[w] = NULL;
+    b->watermark = L->sh ? cc_shard_ev(L->sh) : 0;
+    b->force = force;
+    b->last = last;
+    b->facts = facts;
+    feed_push(L, w, b, !force && !last);
+}
+
+static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const uint8_t *dgram,
+                  const sbuf *raw)
+{
+    leader *L = ctx;
+    if (!L->cur[w])
+        L->cur[w] = batch_new();
+    sbuf *b = &L->cur[w]->data;
+    bool pkt = op->kind == CC_OP_PACKET;
+    size_t body = pkt ? (size_t)op->caplen + op->dlen + op->rawlen : 0;
+    size_t n = (sizeof *op + body + 7) & ~(size_t)7;
+    if (b->n + n > b->cap)
+        sb_reserve(b, n);
+    uint8_t *d = b->p + b->n;
+    memcpy(d, op, sizeof *op);
+    d += sizeof *op;
+    if (pkt) {
+        memcpy(d, data, op->caplen);
+        d += op->caplen;
+        if (op->dlen) {
+            memcpy(d, dgram, op->dlen);
+            d += op->dlen;
+        }
+        if (op->rawlen) {
+            memcpy(d, raw->p, op->rawlen);
+            d += op->rawlen;
+        }
+    }
+    memset(d, 0, (size_t)(b->p + b->n + n - d));
+    b->n += n;
+    if (b->n >= BATCH_TARGET)
+        feed_send(L, w, false, false, NULL);
+}
+
+/* The leader of file f: reads it, follows the flows, feeds the workers. */
+static void *leader_main(void *arg)
+{
+    leader *L = arg;
+    cc_file *f = L->f;
+    const cc_config *cfg = L->R->o->cfg;
+    cc_stats *st = calloc(1, sizeof *st); /* the file's counters (no arrays) */
+    if (!st) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    char err[320] = "";
+    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
+    if (!r) {
+        snprintf(st->open_error, sizeof st->open_error, "%s", err);
+    } else {
+        snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
+        L->sh = cc_shard_leader(cfg, f->nshards, f->dirfd >= 0, route, L);
+        if (!L->sh) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        cc_rec rec;
+        cc_read_status rs;
+        uint64_t n = 0, last_off = 0;
+        bool first = true;
+        while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
+            if (first) {
+                st->first_ts = rec.ts_ns;
+                first = false;
+            }
+            st->last_ts = rec.ts_ns;
+            st->frames = rec.frame;
+            int k = 0;
+            while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
+                k++;
+            if (k < 8) {
+                st->lt_val[k] = rec.linktype;
+                st->lt_count[k]++;
+            }
+            cc_shard_packet(L->sh, &rec);
+            if (++n % FLUSH_EVERY == 0) {
+                for (int w = 0; w < f->nshards; w++)
+                    feed_send(L, w, true, false, NULL);
+                uint64_t off = cc_reader_offset(r);
+                atomic_fetch_add(&prog.bytes, off - last_off);
+                atomic_fetch_add(&prog.packets, FLUSH_EVERY);
+                last_off = off;
+                if (cc_stop)
+                    break;
+            }
+        }
+        uint64_t off = cc_reader_offset(r);
+        atomic_fetch_add(&prog.bytes, off - last_off);
+        atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
+        st->bytes_read = off;
+        if (cc_reader_warning(r))
+            snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
+        if (rs == CC_READ_DAMAGED && !cc_stop)
+            snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
+        if (!cc_stop)
+            cc_shard_finish(L->sh);
+        cc_shard_counts(L->sh, st->skipped, &st->frag_dropped, &st->tcp_packets,
+                        &st->udp_packets);
+        cc_reader_close(r);
+    }
+    for (int w = 0; w < f->nshards; w++)
+        feed_send(L, w, true, true, w == 0 ? st : NULL);
+    cc_shard_free(L->sh);
+    free(L->cur);
+    free(L);
+    return NULL;
+}
+
+/* Worker `j->shard` of a split file: the sessions the leader hands it. */
+static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
+{
+    const cc_config *cfg = R->o->cfg;
+    cc_file *f = j->f;
+    job_sink sink = {R, j};
+    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
+    if (!e) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    if (j->shard == 0) {
+        leader *L = calloc(1, sizeof *L);
+        if (L)
+            L->cur = calloc((size_t)f->nshards, sizeof *L->cur);
+        if (!L || !L->cur) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        L->R = R;
+        L->f = f;
+        if (pthread_create(&f->leader, NULL, leader_main, L)) {
+            fputs("chargecap: cannot start a thread\n", stderr);
+            abort();
+        }
+    }
+    cc_stats *st = cc_emit_stats(e);
+    char err[320] = "";
+    cc_extract *x = NULL;
+    if (f->dirfd >= 0) {
+        uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
+        x = cc_extract_new(f->dirfd, j->shard, budget ? budget : 1,
+                           cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err, sizeof err);
+        if (!x && j->shard == 0)
+            snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+    }
+    cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
+    if (!sh) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    cc_stats *facts = NULL;
+    for (;;) {
+        cc_batch *b = feed_pop(&f->feeds[j->shard]);
+        for (size_t at = 0; at + sizeof(cc_op) <= b->data.n;) {
+            /* in place: the buffer is malloc'ed, every operation 8-aligned */
+            const cc_op *op = (const cc_op *)(const void *)(b->data.p + at);
+            cc_shard_op(sh, op, b->data.p + at + sizeof *op);
+            at += sizeof *op;
+            if (op->kind == CC_OP_PACKET)
+                at += (size_t)op->caplen + op->dlen + op->rawlen;
+            at = (at + 7) & ~(size_t)7;
+        }
+        cc_shard_set_ev(sh, b->watermark);
+        bool last = b->last;
+        if (!last)
+            cc_emit_flush(e, b->watermark, b->force, false, NULL);
+        facts = b->facts;
+        b->facts = NULL;
+        batch_free(b);
+        if (last)
+            break;
+    }
+    if (facts) {
+        /* the whole file's facts, from the leader */
+        memcpy(st->format, facts->format, sizeof st->format);
+        memcpy(st->open_error, facts->open_error, sizeof st->open_error);
+        memcpy(st->damaged, facts->damaged, sizeof st->damaged);
+        if (facts->warning[0])
+            memcpy(st->warning, facts->warning, sizeof st->warning);
+        st->frames = facts->frames;
+        st->first_ts = facts->first_ts;
+        st->last_ts = facts->last_ts;
+        st->bytes_read = facts->bytes_read;
+        memcpy(st->lt_val, facts->lt_val, sizeof st->lt_val);
+        memcpy(st->lt_count, facts->lt_count, sizeof st->lt_count);
+        memcpy(st->skipped, facts->skipped, sizeof st->skipped);
+        st->frag_dropped = facts->frag_dropped;
+        st->tcp_packets = facts->tcp_packets;
+        st->udp_packets = facts->udp_packets;
+        free(facts);
+    }
+    uint64_t ev = cc_shard_ev(sh);
+    cc_shard_free(sh);
+    if (x) {
+        const char *xe = cc_extract_error(x);
+        if (xe)
+            snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
+        cc_extract_free(x);
+    }
+    if (j->shard == 0)
+        pthread_join(f->leader, NULL);
+    cc_stats *copy = malloc(sizeof *copy);
+    if (!copy) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    *copy = *st;
+    memset(st->v, 0, sizeof st->v); /* the copy owns the arrays now */
+    cc_emit_flush(e, ev, true, true, copy);
+    cc_emit_free(e);
+}
+
 static void *worker(void *arg)
 {
     runner *R = arg;
@@ -445,7 +762,10 @@ static void *worker(void *arg)
         int i = atomic_fetch_add(&R->next_job, 1);
         if (i >= R->njobs)
             return NULL;
-        run_job(R, &R->jobs[i], chan_chunk);
+        if (R->jobs[i].f->feeds)
+            run_worker(R, &R->jobs[i], chan_chunk);
+        else
+            run_job(R, &R->jobs[i], chan_chunk);
     }
 }
 
@@ -614,6 +934,15 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
                 abort();
             for (int s = 0; s < R.files[i].nshards; s++)
                 chan_init(&R.files[i].chans[s]);
+            if (R.files[i].nshards > 1) {
+                R.files[i].feeds = calloc((size_t)R.files[i].nshards, sizeof(cc_feed));
+                if (!R.files[i].feeds)
+                    abort();
+                for (int s = 0; s < R.files[i].nshards; s++) {
+                    pthread_mutex_init(&R.files[i].feeds[s].mu, NULL);
+                    pthread_cond_init(&R.files[i].feeds[s].cv, NULL);
+                }
+            }
         }
         nth = o->jobs < R.njobs ? o->jobs : R.njobs;
         th = calloc((size_t)nth, sizeof *th);
@@ -679,6 +1008,19 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
             for (int s = 0; s < R.files[i].nshards; s++)
                 chan_destroy(&R.files[i].chans[s]);
             free(R.files[i].chans);
+        }
+        if (R.files[i].feeds) {
+            for (int s = 0; s < R.files[i].nshards; s++) {
+                cc_feed *q = &R.files[i].feeds[s];
+                while (q->head) {
+                    cc_batch *b = q->head;
+                    q->head = b->next;
+                    batch_free(b);
+                }
+                pthread_mutex_destroy(&q->mu);
+                pthread_cond_destroy(&q->cv);
+            }
+            free(R.files[i].feeds);
         }
         if (R.files[i].dirfd >= 0)
             close(R.files[i].dirfd);
