@@ -325,6 +325,9 @@ typedef struct runner {
     cc_job *jobs;
     int njobs;
     _Atomic int next_job;
+    /* fewer threads than -j asked for: a worker of a split file may wait
+     * for a thread while its leader feeds it, so the leader must not wait */
+    _Atomic bool feeds_unbounded;
     /* inline (-j 1): the consumer of the running job */
     cc_frep *inline_rep;
     cc_stats *inline_stats;
@@ -496,7 +499,7 @@ static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
 {
     cc_feed *q = &L->f->feeds[w];
     pthread_mutex_lock(&q->mu);
-    if (bounded && q->n >= FEED_MAX) {
+    if (bounded && q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded)) {
         pthread_mutex_unlock(&q->mu);
         /* this worker is behind: the merge may be waiting for another
          * worker's records, so every other worker gets what it has now */
@@ -504,7 +507,7 @@ static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
             if (k != w)
                 feed_send(L, k, true, false, NULL);
         pthread_mutex_lock(&q->mu);
-        while (q->n >= FEED_MAX)
+        while (q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded))
             pthread_cond_wait(&q->cv, &q->mu);
     }
     b->next = NULL;
@@ -949,6 +952,15 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
         for (int t = 0; t < nth; t++)
             if (pthread_create(&th[t], NULL, worker, &R)) {
                 nth = t;
+                /* a leader already running must not wait for a worker that
+                 * may have no thread until the others finish */
+                atomic_store(&R.feeds_unbounded, true);
+                for (int i = 0; i < n; i++)
+                    for (int s = 0; R.files[i].feeds && s < R.files[i].nshards; s++) {
+                        pthread_mutex_lock(&R.files[i].feeds[s].mu);
+                        pthread_cond_broadcast(&R.files[i].feeds[s].cv);
+                        pthread_mutex_unlock(&R.files[i].feeds[s].mu);
+                    }
                 break;
             }
         if (!nth) {
