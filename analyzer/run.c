@@ -23,6 +23,27 @@ static uint32_t queue_max = QUEUE_MAX_DEFAULT;
 
 volatile sig_atomic_t cc_stop;
 
+/* Queues of items linked by `next`, with head, tail and a count n: the
+ * merge's chunks and the workers' batches. */
+#define FIFO_PUSH(q, k)                                                                           \
+    do {                                                                                          \
+        (k)->next = NULL;                                                                         \
+        if ((q)->tail)                                                                            \
+            (q)->tail->next = (k);                                                                \
+        else                                                                                      \
+            (q)->head = (k);                                                                      \
+        (q)->tail = (k);                                                                          \
+        (q)->n++;                                                                                 \
+    } while (0)
+#define FIFO_POP(q, k)                                                                            \
+    do {                                                                                          \
+        (k) = (q)->head;                                                                          \
+        (q)->head = (k)->next;                                                                    \
+        if (!(q)->head)                                                                           \
+            (q)->tail = NULL;                                                                     \
+        (q)->n--;                                                                                 \
+    } while (0)
+
 /* ---- progress ---------------------------------------------------------------------- */
 
 static struct {
@@ -227,13 +248,7 @@ static void chan_push(cc_chan *c, cc_chunk *k)
             break;
         pthread_cond_wait(&c->cv, &c->mu);
     }
-    k->next = NULL;
-    if (c->tail)
-        c->tail->next = k;
-    else
-        c->head = k;
-    c->tail = k;
-    c->n++;
+    FIFO_PUSH(c, k);
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }
@@ -244,11 +259,8 @@ static cc_chunk *chan_pop(cc_chan *c)
     c->live = true;
     for (;;) {
         if (c->head) {
-            cc_chunk *k = c->head;
-            c->head = k->next;
-            if (!c->head)
-                c->tail = NULL;
-            c->n--;
+            cc_chunk *k;
+            FIFO_POP(c, k);
             pthread_cond_broadcast(&c->cv);
             pthread_mutex_unlock(&c->mu);
             return k;
@@ -356,102 +368,85 @@ static void chan_chunk(void *ctx, cc_chunk *k)
     chan_push(&s->j->f->chans[s->j->shard], k);
 }
 
-static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
+/* ---- reading a file: one shard of it, or the leader of a split file ------------------- */
+
+/* --extract for shard `shard` of file f (NULL without it, or when it
+ * cannot start: then shard 0 says why). */
+static cc_extract *shard_extract(runner *R, cc_file *f, int shard, cc_stats *st)
 {
     const cc_config *cfg = R->o->cfg;
-    cc_file *f = j->f;
-    job_sink sink = {R, j};
-    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
-    if (!e) {
-        fputs("chargecap: out of memory\n", stderr);
-        abort();
-    }
-    cc_stats *st = cc_emit_stats(e);
+    if (f->dirfd < 0)
+        return NULL;
     char err[320] = "";
-    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
-    uint64_t ev = 0;
-    if (!r) {
-        if (j->shard == 0)
-            snprintf(st->open_error, sizeof st->open_error, "%s", err);
-    } else {
-        if (j->shard == 0)
-            snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
-        cc_extract *x = NULL;
-        if (f->dirfd >= 0) {
-            uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
-            x = cc_extract_new(f->dirfd, j->shard, budget ? budget : 1,
-                               cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err,
-                               sizeof err);
-            if (!x && j->shard == 0)
-                snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+    uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
+    cc_extract *x = cc_extract_new(f->dirfd, shard, budget ? budget : 1,
+                                   cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err,
+                                   sizeof err);
+    if (!x && shard == 0)
+        snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+    return x;
+}
+
+/* Every record of r through sh, the whole file's facts into st; tick(ctx,
+ * big) every 256 records (big: every FLUSH_EVERY, after the progress).
+ * Ends the flows at the end, unless interrupted. */
+static void read_all(cc_reader *r, cc_shard *sh, cc_stats *st, void (*tick)(void *, bool),
+                     void *ctx)
+{
+    snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
+    cc_rec rec;
+    cc_read_status rs;
+    uint64_t n = 0, last_off = 0;
+    bool first = true;
+    while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
+        if (first) {
+            st->first_ts = rec.ts_ns;
+            first = false;
         }
-        cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
-        if (!sh) {
-            fputs("chargecap: out of memory\n", stderr);
-            abort();
+        st->last_ts = rec.ts_ns;
+        st->frames = rec.frame;
+        int k = 0;
+        while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
+            k++;
+        if (k < 8) {
+            st->lt_val[k] = rec.linktype;
+            st->lt_count[k]++;
         }
-        cc_rec rec;
-        cc_read_status rs;
-        uint64_t n = 0, last_off = 0;
-        bool first = true;
-        while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
-            if (first) {
-                st->first_ts = rec.ts_ns;
-                first = false;
+        cc_shard_packet(sh, &rec);
+        if ((++n & 255) == 0) {
+            bool big = n % FLUSH_EVERY == 0;
+            if (big) {
+                uint64_t off = cc_reader_offset(r);
+                atomic_fetch_add(&prog.bytes, off - last_off);
+                atomic_fetch_add(&prog.packets, FLUSH_EVERY);
+                last_off = off;
             }
-            st->last_ts = rec.ts_ns;
-            st->frames = rec.frame;
-            if (j->shard == 0) {
-                int k = 0;
-                while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
-                    k++;
-                if (k < 8) {
-                    st->lt_val[k] = rec.linktype;
-                    st->lt_count[k]++;
-                }
-            }
-            cc_shard_packet(sh, &rec);
-            if ((++n & 255) == 0)
-                cc_emit_flush(e, cc_shard_ev(sh), false, false, NULL); /* when big enough */
-            if (n % FLUSH_EVERY == 0) {
-                cc_emit_flush(e, cc_shard_ev(sh), true, false, NULL);
-                if (j->shard == 0) {
-                    uint64_t off = cc_reader_offset(r);
-                    atomic_fetch_add(&prog.bytes, off - last_off);
-                    atomic_fetch_add(&prog.packets, FLUSH_EVERY);
-                    last_off = off;
-                }
-                if (cc_stop)
-                    break;
-            }
+            tick(ctx, big);
+            if (big && cc_stop)
+                break;
         }
-        if (j->shard == 0) {
-            uint64_t off = cc_reader_offset(r);
-            atomic_fetch_add(&prog.bytes, off - last_off);
-            atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
-            st->bytes_read = off;
-            if (cc_reader_warning(r))
-                snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
-        }
-        if (rs == CC_READ_DAMAGED && j->shard == 0 && !cc_stop)
-            snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
-        if (!cc_stop)
-            cc_shard_finish(sh);
-        if (j->shard == 0)
-            cc_shard_counts(sh, st->skipped, &st->frag_dropped, &st->tcp_packets, &st->udp_packets);
-        ev = cc_shard_ev(sh);
-        cc_shard_free(sh);
-        if (x) {
-            const char *xe = cc_extract_error(x);
-            if (xe)
-                snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
-            cc_extract_free(x);
-        }
-        cc_reader_close(r);
     }
-    if (j->shard != 0) {
-        st->frames = 0; /* whole-file facts come from shard 0 */
-        st->first_ts = st->last_ts = 0;
+    uint64_t off = cc_reader_offset(r);
+    atomic_fetch_add(&prog.bytes, off - last_off);
+    atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
+    st->bytes_read = off;
+    if (cc_reader_warning(r))
+        snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
+    if (rs == CC_READ_DAMAGED && !cc_stop)
+        snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
+    if (!cc_stop)
+        cc_shard_finish(sh);
+    cc_shard_counts(sh, st->skipped, &st->frag_dropped, &st->tcp_packets, &st->udp_packets);
+}
+
+/* The end of a shard: its --extract, then its counters with the last chunk. */
+static void shard_end(cc_emit *e, cc_stats *st, cc_extract *x, uint64_t ev)
+{
+    if (x) {
+        const char *xe = cc_extract_error(x);
+        if (xe)
+            snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
+        cc_extract_free(x);
     }
     cc_stats *copy = malloc(sizeof *copy);
     if (!copy) {
@@ -462,6 +457,54 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
     memset(st->v, 0, sizeof st->v); /* the copy owns the arrays now */
     cc_emit_flush(e, ev, true, true, copy);
     cc_emit_free(e);
+}
+
+static void oom(void)
+{
+    fputs("chargecap: out of memory\n", stderr);
+    abort();
+}
+
+typedef struct job_tick {
+    cc_emit *e;
+    cc_shard *sh;
+} job_tick;
+
+static void job_tick_fn(void *ctx, bool big)
+{
+    job_tick *t = ctx;
+    /* when big enough; every FLUSH_EVERY records in any case */
+    cc_emit_flush(t->e, cc_shard_ev(t->sh), big, false, NULL);
+}
+
+/* A file read by one thread. */
+static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
+{
+    const cc_config *cfg = R->o->cfg;
+    cc_file *f = j->f;
+    job_sink sink = {R, j};
+    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
+    if (!e)
+        oom();
+    cc_stats *st = cc_emit_stats(e);
+    char err[320] = "";
+    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
+    uint64_t ev = 0;
+    cc_extract *x = NULL;
+    if (!r) {
+        snprintf(st->open_error, sizeof st->open_error, "%s", err);
+    } else {
+        x = shard_extract(R, f, 0, st);
+        cc_shard *sh = cc_shard_new(cfg, e, x, 0, 1);
+        if (!sh)
+            oom();
+        job_tick t = {e, sh};
+        read_all(r, sh, st, job_tick_fn, &t);
+        ev = cc_shard_ev(sh);
+        cc_shard_free(sh);
+        cc_reader_close(r);
+    }
+    shard_end(e, st, x, ev);
 }
 
 /* ---- a file split by flow: the leader and its workers (session.h) ------------------- */
@@ -510,13 +553,7 @@ static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
         while (q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded))
             pthread_cond_wait(&q->cv, &q->mu);
     }
-    b->next = NULL;
-    if (q->tail)
-        q->tail->next = b;
-    else
-        q->head = b;
-    q->tail = b;
-    q->n++;
+    FIFO_PUSH(q, b);
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
@@ -526,11 +563,8 @@ static cc_batch *feed_pop(cc_feed *q)
     pthread_mutex_lock(&q->mu);
     while (!q->head)
         pthread_cond_wait(&q->cv, &q->mu);
-    cc_batch *b = q->head;
-    q->head = b->next;
-    if (!q->head)
-        q->tail = NULL;
-    q->n--;
+    cc_batch *b;
+    FIFO_POP(q, b);
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
     return b;
@@ -581,70 +615,31 @@ static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const 
         feed_send(L, w, false, false, NULL);
 }
 
+static void leader_tick(void *ctx, bool big)
+{
+    leader *L = ctx;
+    if (big) /* the watermarks move on, for the merge */
+        for (int w = 0; w < L->f->nshards; w++)
+            feed_send(L, w, true, false, NULL);
+}
+
 /* The leader of file f: reads it, follows the flows, feeds the workers. */
 static void *leader_main(void *arg)
 {
     leader *L = arg;
     cc_file *f = L->f;
-    const cc_config *cfg = L->R->o->cfg;
-    cc_stats *st = calloc(1, sizeof *st); /* the file's counters (no arrays) */
-    if (!st) {
-        fputs("chargecap: out of memory\n", stderr);
-        abort();
-    }
+    cc_stats *st = calloc(1, sizeof *st); /* the file's facts (no arrays) */
+    if (!st)
+        oom();
     char err[320] = "";
     cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
     if (!r) {
         snprintf(st->open_error, sizeof st->open_error, "%s", err);
     } else {
-        snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
-        L->sh = cc_shard_leader(cfg, f->nshards, f->dirfd >= 0, route, L);
-        if (!L->sh) {
-            fputs("chargecap: out of memory\n", stderr);
-            abort();
-        }
-        cc_rec rec;
-        cc_read_status rs;
-        uint64_t n = 0, last_off = 0;
-        bool first = true;
-        while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
-            if (first) {
-                st->first_ts = rec.ts_ns;
-                first = false;
-            }
-            st->last_ts = rec.ts_ns;
-            st->frames = rec.frame;
-            int k = 0;
-            while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
-                k++;
-            if (k < 8) {
-                st->lt_val[k] = rec.linktype;
-                st->lt_count[k]++;
-            }
-            cc_shard_packet(L->sh, &rec);
-            if (++n % FLUSH_EVERY == 0) {
-                for (int w = 0; w < f->nshards; w++)
-                    feed_send(L, w, true, false, NULL);
-                uint64_t off = cc_reader_offset(r);
-                atomic_fetch_add(&prog.bytes, off - last_off);
-                atomic_fetch_add(&prog.packets, FLUSH_EVERY);
-                last_off = off;
-                if (cc_stop)
-                    break;
-            }
-        }
-        uint64_t off = cc_reader_offset(r);
-        atomic_fetch_add(&prog.bytes, off - last_off);
-        atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
-        st->bytes_read = off;
-        if (cc_reader_warning(r))
-            snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
-        if (rs == CC_READ_DAMAGED && !cc_stop)
-            snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
-        if (!cc_stop)
-            cc_shard_finish(L->sh);
-        cc_shard_counts(L->sh, st->skipped, &st->frag_dropped, &st->tcp_packets,
-                        &st->udp_packets);
+        L->sh = cc_shard_leader(L->R->o->cfg, f->nshards, f->dirfd >= 0, route, L);
+        if (!L->sh)
+            oom();
+        read_all(r, L->sh, st, leader_tick, L);
         cc_reader_close(r);
     }
     for (int w = 0; w < f->nshards; w++)
@@ -662,18 +657,12 @@ static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
     cc_file *f = j->f;
     job_sink sink = {R, j};
     cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
-    if (!e) {
-        fputs("chargecap: out of memory\n", stderr);
-        abort();
-    }
+    if (!e)
+        oom();
     if (j->shard == 0) {
         leader *L = calloc(1, sizeof *L);
-        if (L)
-            L->cur = calloc((size_t)f->nshards, sizeof *L->cur);
-        if (!L || !L->cur) {
-            fputs("chargecap: out of memory\n", stderr);
-            abort();
-        }
+        if (!L || !(L->cur = calloc((size_t)f->nshards, sizeof *L->cur)))
+            oom();
         L->R = R;
         L->f = f;
         if (pthread_create(&f->leader, NULL, leader_main, L)) {
@@ -682,20 +671,10 @@ static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
         }
     }
     cc_stats *st = cc_emit_stats(e);
-    char err[320] = "";
-    cc_extract *x = NULL;
-    if (f->dirfd >= 0) {
-        uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
-        x = cc_extract_new(f->dirfd, j->shard, budget ? budget : 1,
-                           cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err, sizeof err);
-        if (!x && j->shard == 0)
-            snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
-    }
+    cc_extract *x = shard_extract(R, f, j->shard, st);
     cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
-    if (!sh) {
-        fputs("chargecap: out of memory\n", stderr);
-        abort();
-    }
+    if (!sh)
+        oom();
     cc_stats *facts = NULL;
     for (;;) {
         cc_batch *b = feed_pop(&f->feeds[j->shard]);
@@ -719,43 +698,32 @@ static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
             break;
     }
     if (facts) {
-        /* the whole file's facts, from the leader */
-        memcpy(st->format, facts->format, sizeof st->format);
-        memcpy(st->open_error, facts->open_error, sizeof st->open_error);
-        memcpy(st->damaged, facts->damaged, sizeof st->damaged);
-        if (facts->warning[0])
-            memcpy(st->warning, facts->warning, sizeof st->warning);
-        st->frames = facts->frames;
-        st->first_ts = facts->first_ts;
-        st->last_ts = facts->last_ts;
-        st->bytes_read = facts->bytes_read;
-        memcpy(st->lt_val, facts->lt_val, sizeof st->lt_val);
-        memcpy(st->lt_count, facts->lt_count, sizeof st->lt_count);
-        memcpy(st->skipped, facts->skipped, sizeof st->skipped);
-        st->frag_dropped = facts->frag_dropped;
-        st->tcp_packets = facts->tcp_packets;
-        st->udp_packets = facts->udp_packets;
+        /* the whole file's facts, from the leader (its warning first) */
+        char xwarn[sizeof st->warning];
+        memcpy(xwarn, st->warning, sizeof xwarn);
+        cc_vstat *keep[CC_MAX_PROTOS];
+        memcpy(keep, st->v, sizeof keep);
+        cc_pstat proto[CC_MAX_PROTOS + 1];
+        memcpy(proto, st->proto, sizeof proto);
+        cc_vstat a[CC_A__COUNT];
+        memcpy(a, st->a, sizeof a);
+        uint64_t violations = st->violations;
+        int worst = st->worst;
+        *st = *facts;
+        memcpy(st->v, keep, sizeof keep);
+        memcpy(st->proto, proto, sizeof proto);
+        memcpy(st->a, a, sizeof a);
+        st->violations = violations;
+        st->worst = worst;
+        if (!st->warning[0])
+            memcpy(st->warning, xwarn, sizeof xwarn);
         free(facts);
     }
     uint64_t ev = cc_shard_ev(sh);
     cc_shard_free(sh);
-    if (x) {
-        const char *xe = cc_extract_error(x);
-        if (xe)
-            snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
-        cc_extract_free(x);
-    }
     if (j->shard == 0)
         pthread_join(f->leader, NULL);
-    cc_stats *copy = malloc(sizeof *copy);
-    if (!copy) {
-        fputs("chargecap: out of memory\n", stderr);
-        abort();
-    }
-    *copy = *st;
-    memset(st->v, 0, sizeof st->v); /* the copy owns the arrays now */
-    cc_emit_flush(e, ev, true, true, copy);
-    cc_emit_free(e);
+    shard_end(e, st, x, ev);
 }
 
 static void *worker(void *arg)
