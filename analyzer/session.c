@@ -1015,7 +1015,8 @@ static void session_end(cc_shard *sh, cc_session *s, uint8_t why)
     session_free(sh, s);
 }
 
-static void tcp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *pk)
+static inline __attribute__((always_inline)) void tcp_packet(cc_shard *sh, cc_session *s, int side,
+                                                         const cc_packet *pk)
 {
     cc_dir *d = &s->d[side];
     uint8_t fl = pk->tcp_flags;
@@ -1130,8 +1131,9 @@ static void sweep(cc_shard *sh)
         end_flow(sh, f, CC_END_CLOSED);
 }
 
-static void session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *rec,
-                           const sbuf *raw);
+static inline __attribute__((always_inline)) void
+session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *rec,
+               const sbuf *raw);
 
 void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
 {
@@ -1232,8 +1234,9 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
 
 /* A packet of session s (decoded into pk; raw: the datagram's other
  * fragments, for --extract). */
-static void session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *rec,
-                           const sbuf *raw)
+static inline __attribute__((always_inline)) void
+session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *rec,
+               const sbuf *raw)
 {
     int side = same_ep(&pk->src, pk->sport, &s->addr[0], s->port[0]) ? 0 : 1;
     s->last_frame = sh->frame;
