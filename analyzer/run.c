@@ -312,6 +312,8 @@ typedef struct cc_feed {
     pthread_cond_t cv;
     cc_batch *head, *tail;
     uint32_t n;
+    cc_batch *spare; /* batches the worker is done with, for the leader again */
+    uint32_t n_spare;
 } cc_feed;
 
 typedef struct cc_file {
@@ -538,6 +540,38 @@ static void batch_free(cc_batch *b)
 
 static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts);
 
+/* An empty batch for worker w: one it is done with, else a new one. */
+static cc_batch *batch_get(leader *L, int w)
+{
+    cc_feed *q = &L->f->feeds[w];
+    pthread_mutex_lock(&q->mu);
+    cc_batch *b = q->spare;
+    if (b) {
+        q->spare = b->next;
+        q->n_spare--;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!b)
+        return batch_new();
+    b->data.n = 0;
+    b->facts = NULL;
+    return b;
+}
+
+/* Worker side: a batch done with goes back to the leader (a few are kept). */
+static void batch_put(cc_feed *q, cc_batch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->n_spare < FEED_MAX && b->data.cap <= 4 * BATCH_TARGET) {
+        b->next = q->spare;
+        q->spare = b;
+        q->n_spare++;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&q->mu);
+    batch_free(b);
+}
+
 static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
 {
     cc_feed *q = &L->f->feeds[w];
@@ -573,7 +607,7 @@ static cc_batch *feed_pop(cc_feed *q)
 /* Hand worker w its batch (an empty one too: the watermark moves on). */
 static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts)
 {
-    cc_batch *b = L->cur[w] ? L->cur[w] : batch_new();
+    cc_batch *b = L->cur[w] ? L->cur[w] : batch_get(L, w);
     L->cur[w] = NULL;
     b->watermark = L->sh ? cc_shard_ev(L->sh) : 0;
     b->force = force;
@@ -587,7 +621,7 @@ static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const 
 {
     leader *L = ctx;
     if (!L->cur[w])
-        L->cur[w] = batch_new();
+        L->cur[w] = batch_get(L, w);
     sbuf *b = &L->cur[w]->data;
     bool pkt = op->kind == CC_OP_PACKET;
     size_t body = pkt ? (size_t)op->caplen + op->dlen + op->rawlen : 0;
@@ -693,7 +727,7 @@ static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
             cc_emit_flush(e, b->watermark, b->force, false, NULL);
         facts = b->facts;
         b->facts = NULL;
-        batch_free(b);
+        batch_put(&f->feeds[j->shard], b);
         if (last)
             break;
     }
@@ -995,6 +1029,11 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
                 while (q->head) {
                     cc_batch *b = q->head;
                     q->head = b->next;
+                    batch_free(b);
+                }
+                while (q->spare) {
+                    cc_batch *b = q->spare;
+                    q->spare = b->next;
                     batch_free(b);
                 }
                 pthread_mutex_destroy(&q->mu);
