@@ -426,7 +426,7 @@ static void text_time(sbuf *b, int64_t ts)
 
 void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const cs_out *o)
 {
-    int pi = cc_proto_index(s->proto);
+    int pi = s->proto_i;
     cc_pstat *ps = &e->st.proto[pi];
     if (o->garbage) {
         ps->garbage++;
@@ -573,7 +573,7 @@ static void json_dir(sbuf *b, const char *name, const cc_dir *d)
 
 void cc_emit_session(cc_emit *e, const cc_session *s)
 {
-    int pi = cc_proto_index(s->proto);
+    int pi = s->proto_i;
     cc_pstat *ps = &e->st.proto[pi];
     ps->sessions++;
     ps->stream += s->d[0].stream + s->d[1].stream;

@@ -3,7 +3,7 @@
  * session summaries for the report) and counters.
  *
  * Records go into chunks, each record tagged with the key of the event
- * that produced it (a counter every shard advances identically: one step
+ * that produced it (a counter the leader of a split file advances: one step
  * per packet, per eviction, per session ended at the end).  A chunk is
  * handed to the merger with a watermark: nothing with a smaller key will
  * follow.  The merger interleaves the shards' chunks by key, so the output
@@ -51,7 +51,7 @@ typedef struct cc_stats {
     cc_vstat a[CC_A__COUNT];           /* analyzer-only codes */
     uint64_t violations;
     int worst;                         /* highest severity seen, 0 none */
-    /* whole-file facts (shard 0 sets them) */
+    /* whole-file facts (shard 0 sets them; the leader hands them to it) */
     uint64_t frames, bytes_read, tcp_packets, udp_packets, frag_dropped;
     uint64_t skipped[CC_SKIP__COUNT];
     int lt_val[8];                     /* frames by link type (the first 8) */

@@ -64,20 +64,49 @@ static inline uint64_t mix(uint64_t h)
     return h;
 }
 
+static inline uint64_t ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* a word loaded from memory, as a number that compares as memcmp() does */
+static inline uint64_t be_order(uint64_t v)
+{
+    return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? __builtin_bswap64(v) : v;
+}
+
 uint32_t cc_flow_key_of(const cc_packet *p, cc_flow_key *k, int *sender)
 {
-    int c = memcmp(p->src.a, p->dst.a, 16);
-    bool fwd = c < 0 || (c == 0 && p->sport <= p->dport);
-    memcpy(k->addr[0], fwd ? p->src.a : p->dst.a, 16);
-    memcpy(k->addr[1], fwd ? p->dst.a : p->src.a, 16);
-    k->port[0] = fwd ? p->sport : p->dport;
-    k->port[1] = fwd ? p->dport : p->sport;
-    k->l4 = p->l4;
-    k->family = p->src.family;
-    k->pad[0] = k->pad[1] = 0;
-    *sender = fwd ? 0 : 1;
+    /* the endpoints in memcmp() order of (address, port): the address as
+     * two big-endian words, compared without a call */
+    uint64_t s0 = ld64(p->src.a), s1 = ld64(p->src.a + 8);
+    uint64_t d0 = ld64(p->dst.a), d1 = ld64(p->dst.a + 8);
+    uint64_t bs0 = be_order(s0), bd0 = be_order(d0), bs1 = be_order(s1), bd1 = be_order(d1);
+    bool fwd = bs0 != bd0 ? bs0 < bd0 : bs1 != bd1 ? bs1 < bd1 : p->sport <= p->dport;
     uint64_t w[5];
-    memcpy(w, k, sizeof w);
+    w[0] = fwd ? s0 : d0;
+    w[1] = fwd ? s1 : d1;
+    w[2] = fwd ? d0 : s0;
+    w[3] = fwd ? d1 : s1;
+    uint16_t p0 = fwd ? p->sport : p->dport, p1 = fwd ? p->dport : p->sport;
+    /* port[0], port[1], l4, family, pad: the key's last word */
+    w[4] = (uint64_t)p0 | (uint64_t)p1 << 16 | (uint64_t)p->l4 << 32 |
+           (uint64_t)p->src.family << 40;
+    if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+        memcpy(k, w, sizeof w);
+    } else {
+        memcpy(k->addr[0], &w[0], 16);
+        memcpy(k->addr[1], &w[2], 16);
+        k->port[0] = p0;
+        k->port[1] = p1;
+        k->l4 = p->l4;
+        k->family = p->src.family;
+        k->pad[0] = k->pad[1] = 0;
+        memcpy(w, k, sizeof w);
+    }
+    *sender = fwd ? 0 : 1;
     uint64_t h = 0x9E3779B97F4A7C15ULL;
     for (int i = 0; i < 5; i++)
         h = (h ^ w[i]) * 0x100000001B3ULL + (h >> 29);

@@ -6,8 +6,8 @@
  * order flows were last touched (active, and closing after FIN or RST):
  * a lookup is one hash and usually one key comparison, the idle sweep
  * looks only at the front of each list, and nothing is allocated per
- * packet.  Every decision here depends on packet headers only, so every
- * shard of a -j run keeps the same table and takes the same decisions.
+ * packet.  Every decision here depends on packet headers only: with -j,
+ * one leader keeps the table for the whole file (session.h).
  */
 #ifndef CHARGECAP_FLOW_H
 #define CHARGECAP_FLOW_H

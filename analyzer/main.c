@@ -241,7 +241,7 @@ static int chargecap_main(int argc, char **argv, cli *c)
         {"max-open-files", 0, 0, G_OPTION_ARG_STRING, &c->max_open,
          "Files --extract keeps open at once (default 64)", "N"},
         {"shard-min", 0, 0, G_OPTION_ARG_STRING, &c->shard_min,
-         "With -j, split plain files of at least BYTES by flow (default 64M)", "BYTES"},
+         "With -j, split plain files of at least BYTES by flow (default 16M)", "BYTES"},
         {"list", 0, 0, G_OPTION_ARG_STRING, &c->list,
          "List the fields, violation codes and options of PROTO (all; analyzer: chargecap's own "
          "codes)",
@@ -279,7 +279,7 @@ static int chargecap_main(int argc, char **argv, cli *c)
 
     static cc_config cfg;
     cc_config_init(&cfg);
-    cc_run_opts ro = {.cfg = &cfg, .jobs = c->jobs, .shard_min = 64u << 20, .fail_on = CS_SEV_ERROR};
+    cc_run_opts ro = {.cfg = &cfg, .jobs = c->jobs, .shard_min = 16u << 20, .fail_on = CS_SEV_ERROR};
     if (c->jobs < 1 || c->jobs > 256)
         return usage_error("-j takes a number of threads from 1 to 256");
     if (c->fail_on) {

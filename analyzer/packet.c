@@ -227,6 +227,20 @@ static cc_pk_status decode_ip(cc_packet *p, const uint8_t *d, uint32_t n, cc_ski
 
 void cc_addr_str(const cc_addr *a, char *buf, size_t n)
 {
+    if (a->family != 6 && n >= 16) {
+        /* IPv4 without printf: this runs for every session ended */
+        char *d = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = a->a[i];
+            if (v >= 100)
+                *d++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *d++ = (char)('0' + v / 10 % 10);
+            *d++ = (char)('0' + v % 10);
+            *d++ = i < 3 ? '.' : '\0';
+        }
+        return;
+    }
     if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf, (socklen_t)n) && n)
         buf[0] = '\0';
 }

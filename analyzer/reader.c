@@ -412,6 +412,22 @@ static cc_read_status at_end(cc_reader *r)
 
 static cc_read_status next_pcap(cc_reader *r, cc_rec *rec)
 {
+    /* the common case: the header and the packet are in the buffer, the
+     * capture length within the snapshot length */
+    if (r->end - r->pos >= 16) {
+        const uint8_t *h = r->buf + r->pos;
+        uint32_t caplen = rd32(r, h + 8);
+        if (caplen <= r->snaplen && caplen <= CC_STD_CAPLEN && r->end - r->pos - 16 >= caplen) {
+            rec->frame = ++r->frame;
+            rec->ts_ns = (int64_t)rd32(r, h) * 1000000000 + (int64_t)rd32(r, h + 4) * (r->nsec ? 1 : 1000);
+            rec->caplen = caplen;
+            rec->len = rd32(r, h + 12);
+            rec->linktype = r->linktype;
+            rec->data = h + 16;
+            r->pos += 16 + (size_t)caplen;
+            return CC_READ_OK;
+        }
+    }
     ssize_t k = fill(r, 16);
     if (k < 0)
         return CC_READ_DAMAGED;

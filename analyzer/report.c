@@ -74,20 +74,27 @@ static void human_time(int64_t ts, char *buf, size_t n)
     sb_free(&b);
 }
 
-static void endpoint(const cc_addr *a, uint16_t port, char *buf, size_t n)
+/* "address:port", "[address]:port" for IPv6 */
+static void sb_endpoint(sbuf *b, const cc_addr *a, uint16_t port)
 {
     char t[64];
     cc_addr_str(a, t, sizeof t);
     if (a->family == 6)
-        snprintf(buf, n, "[%s]:%u", t, port);
-    else
-        snprintf(buf, n, "%s:%u", t, port);
+        sb_c(b, '[');
+    sb_s(b, t);
+    sb_s(b, a->family == 6 ? "]:" : ":");
+    sb_u64(b, port);
 }
 
 static void add_device(cc_frep *r, const cc_sess_sum *s, const cc_device *d)
 {
+    /* "proto\tid" (the id is at most 63 bytes: no truncation) */
     char key[96];
-    snprintf(key, sizeof key, "%d\t%s", s->proto, d->id);
+    sbuf k = {(uint8_t *)key, 0, sizeof key};
+    sb_i64(&k, s->proto);
+    sb_c(&k, '\t');
+    sb_put(&k, d->id, strnlen(d->id, sizeof d->id - 1));
+    key[k.n] = '\0';
     dev_agg *a = g_hash_table_lookup(r->devs, key);
     if (!a) {
         if (g_hash_table_size(r->devs) >= MAX_DEVICES) {
@@ -133,28 +140,43 @@ static void session_line(cc_frep *r, const cc_sess_sum *s)
 {
     sbuf *b = &r->line;
     b->n = 0;
-    char a[80], z[80], up[24], down[24];
-    endpoint(&s->addr[0], s->port[0], a, sizeof a);
-    endpoint(&s->addr[1], s->port[1], z, sizeof z);
+    char up[24], down[24];
     human_bytes(s->bytes[0], up, sizeof up);
     human_bytes(s->bytes[1], down, sizeof down);
-    sb_printf(b, "%9llu %-8s %s %s %s", (unsigned long long)s->id, proto_name(s->proto),
-              s->l4 == 6 ? "tcp" : "udp", a, s->client_known ? "->" : "<>");
-    if (b->n + 1 + strlen(z) > 80)
+    /* "%9llu %-8s %s %s %s": the session, protocol, transport, client */
+    sb_pad_u64(b, s->id, 9);
+    sb_c(b, ' ');
+    const char *pn = proto_name(s->proto);
+    size_t pl = strlen(pn);
+    sb_put(b, pn, pl);
+    for (; pl < 8; pl++)
+        sb_c(b, ' ');
+    sb_s(b, s->l4 == 6 ? " tcp " : " udp ");
+    sb_endpoint(b, &s->addr[0], s->port[0]);
+    sb_s(b, s->client_known ? " ->" : " <>");
+    sbuf z = {0};
+    char zt[80];
+    z.p = (uint8_t *)zt;
+    z.cap = sizeof zt;
+    sb_endpoint(&z, &s->addr[1], s->port[1]);
+    if (b->n + 1 + z.n > 80)
         sb_s(b, "\n                      "); /* long (IPv6) endpoints: the server below */
     else
         sb_c(b, ' ');
-    sb_s(b, z);
+    sb_put(b, z.p, z.n);
     size_t line0 = 0;
     for (size_t i = 0; i < b->n; i++)
         if (b->p[i] == '\n')
             line0 = i + 1;
     char right[64];
-    snprintf(right, sizeof right, "%llu msgs", (unsigned long long)s->messages);
-    if (b->n - line0 + 2 + strlen(right) <= 80) {
-        while (b->n - line0 < 80 - strlen(right))
+    sbuf rb = {(uint8_t *)right, 0, sizeof right};
+    sb_u64(&rb, s->messages);
+    sb_s(&rb, " msgs");
+    right[rb.n] = '\0';
+    if (b->n - line0 + 2 + rb.n <= 80) {
+        while (b->n - line0 < 80 - rb.n)
             sb_c(b, ' ');
-        sb_s(b, right);
+        sb_put(b, right, rb.n);
         right[0] = '\0';
     }
     sb_c(b, '\n');
@@ -165,16 +187,28 @@ static void session_line(cc_frep *r, const cc_sess_sum *s)
         sb_s(b, right);
         sb_s(b, ", ");
     }
-    sb_printf(b, "%s up, %s down", up, down);
-    if (s->gap)
-        sb_printf(b, ", %llu B missing", (unsigned long long)s->gap);
-    if (s->violations)
-        sb_printf(b, ", %llu violation%s", (unsigned long long)s->violations,
-                  s->violations == 1 ? "" : "s");
-    if (s->l4 == 6 && s->state)
-        sb_printf(b, ", %s", cc_state_name(s->state));
-    if (s->end != CC_END_CAPTURE)
-        sb_printf(b, ", ended: %s", cc_end_names[s->end]);
+    sb_s(b, up);
+    sb_s(b, " up, ");
+    sb_s(b, down);
+    sb_s(b, " down");
+    if (s->gap) {
+        sb_s(b, ", ");
+        sb_u64(b, s->gap);
+        sb_s(b, " B missing");
+    }
+    if (s->violations) {
+        sb_s(b, ", ");
+        sb_u64(b, s->violations);
+        sb_s(b, s->violations == 1 ? " violation" : " violations");
+    }
+    if (s->l4 == 6 && s->state) {
+        sb_s(b, ", ");
+        sb_s(b, cc_state_name(s->state));
+    }
+    if (s->end != CC_END_CAPTURE) {
+        sb_s(b, ", ended: ");
+        sb_s(b, cc_end_names[s->end]);
+    }
     for (uint8_t i = 0; i < s->n_dev && i < CC_MAX_DEVICES; i++) {
         if (!s->dev[i].id[0])
             continue;

@@ -23,6 +23,27 @@ static uint32_t queue_max = QUEUE_MAX_DEFAULT;
 
 volatile sig_atomic_t cc_stop;
 
+/* Queues of items linked by `next`, with head, tail and a count n: the
+ * merge's chunks and the workers' batches. */
+#define FIFO_PUSH(q, k)                                                                           \
+    do {                                                                                          \
+        (k)->next = NULL;                                                                         \
+        if ((q)->tail)                                                                            \
+            (q)->tail->next = (k);                                                                \
+        else                                                                                      \
+            (q)->head = (k);                                                                      \
+        (q)->tail = (k);                                                                          \
+        (q)->n++;                                                                                 \
+    } while (0)
+#define FIFO_POP(q, k)                                                                            \
+    do {                                                                                          \
+        (k) = (q)->head;                                                                          \
+        (q)->head = (k)->next;                                                                    \
+        if (!(q)->head)                                                                           \
+            (q)->tail = NULL;                                                                     \
+        (q)->n--;                                                                                 \
+    } while (0)
+
 /* ---- progress ---------------------------------------------------------------------- */
 
 static struct {
@@ -227,13 +248,7 @@ static void chan_push(cc_chan *c, cc_chunk *k)
             break;
         pthread_cond_wait(&c->cv, &c->mu);
     }
-    k->next = NULL;
-    if (c->tail)
-        c->tail->next = k;
-    else
-        c->head = k;
-    c->tail = k;
-    c->n++;
+    FIFO_PUSH(c, k);
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }
@@ -244,11 +259,8 @@ static cc_chunk *chan_pop(cc_chan *c)
     c->live = true;
     for (;;) {
         if (c->head) {
-            cc_chunk *k = c->head;
-            c->head = k->next;
-            if (!c->head)
-                c->tail = NULL;
-            c->n--;
+            cc_chunk *k;
+            FIFO_POP(c, k);
             pthread_cond_broadcast(&c->cv);
             pthread_mutex_unlock(&c->mu);
             return k;
@@ -281,12 +293,37 @@ static cc_chunk *chan_pop(cc_chan *c)
 
 /* ---- files and jobs ---------------------------------------------------------------------- */
 
+/* ---- feeds: the leader's operations for one worker (a file split by flow) ---------- */
+
+#define BATCH_TARGET (64u * 1024) /* bytes of operations handed over at once */
+#define FEED_MAX 8                /* batches queued per worker */
+
+typedef struct cc_batch {
+    struct cc_batch *next;
+    uint64_t watermark; /* every operation for this worker up to this key is here */
+    bool force;         /* the worker hands its records over now */
+    bool last;          /* the leader has finished */
+    cc_stats *facts;    /* with the last batch of worker 0: the file's counters */
+    sbuf data;          /* cc_op, its bytes, padding to 8 bytes; ... */
+} cc_batch;
+
+typedef struct cc_feed {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cc_batch *head, *tail;
+    uint32_t n;
+    cc_batch *spare; /* batches the worker is done with, for the leader again */
+    uint32_t n_spare;
+} cc_feed;
+
 typedef struct cc_file {
     cc_input *in;
     int index;
     int nshards;
     int dirfd;       /* --extract folder, -1 */
     cc_chan *chans;  /* one per shard (threaded runs) */
+    cc_feed *feeds;  /* one per shard, when the file is split */
+    pthread_t leader;
 } cc_file;
 
 typedef struct cc_job {
@@ -302,6 +339,9 @@ typedef struct runner {
     cc_job *jobs;
     int njobs;
     _Atomic int next_job;
+    /* fewer threads than -j asked for: a worker of a split file may wait
+     * for a thread while its leader feeds it, so the leader must not wait */
+    _Atomic bool feeds_unbounded;
     /* inline (-j 1): the consumer of the running job */
     cc_frep *inline_rep;
     cc_stats *inline_stats;
@@ -330,102 +370,85 @@ static void chan_chunk(void *ctx, cc_chunk *k)
     chan_push(&s->j->f->chans[s->j->shard], k);
 }
 
-static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
+/* ---- reading a file: one shard of it, or the leader of a split file ------------------- */
+
+/* --extract for shard `shard` of file f (NULL without it, or when it
+ * cannot start: then shard 0 says why). */
+static cc_extract *shard_extract(runner *R, cc_file *f, int shard, cc_stats *st)
 {
     const cc_config *cfg = R->o->cfg;
-    cc_file *f = j->f;
-    job_sink sink = {R, j};
-    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
-    if (!e) {
-        fputs("chargecap: out of memory\n", stderr);
-        abort();
-    }
-    cc_stats *st = cc_emit_stats(e);
+    if (f->dirfd < 0)
+        return NULL;
     char err[320] = "";
-    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
-    uint64_t ev = 0;
-    if (!r) {
-        if (j->shard == 0)
-            snprintf(st->open_error, sizeof st->open_error, "%s", err);
-    } else {
-        if (j->shard == 0)
-            snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
-        cc_extract *x = NULL;
-        if (f->dirfd >= 0) {
-            uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
-            x = cc_extract_new(f->dirfd, j->shard, budget ? budget : 1,
-                               cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err,
-                               sizeof err);
-            if (!x && j->shard == 0)
-                snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+    uint32_t budget = cfg->fd_budget / (uint32_t)f->nshards;
+    cc_extract *x = cc_extract_new(f->dirfd, shard, budget ? budget : 1,
+                                   cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err,
+                                   sizeof err);
+    if (!x && shard == 0)
+        snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+    return x;
+}
+
+/* Every record of r through sh, the whole file's facts into st; tick(ctx,
+ * big) every 256 records (big: every FLUSH_EVERY, after the progress).
+ * Ends the flows at the end, unless interrupted. */
+static void read_all(cc_reader *r, cc_shard *sh, cc_stats *st, void (*tick)(void *, bool),
+                     void *ctx)
+{
+    snprintf(st->format, sizeof st->format, "%s", cc_reader_format(r));
+    cc_rec rec;
+    cc_read_status rs;
+    uint64_t n = 0, last_off = 0;
+    bool first = true;
+    while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
+        if (first) {
+            st->first_ts = rec.ts_ns;
+            first = false;
         }
-        cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
-        if (!sh) {
-            fputs("chargecap: out of memory\n", stderr);
-            abort();
+        st->last_ts = rec.ts_ns;
+        st->frames = rec.frame;
+        int k = 0;
+        while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
+            k++;
+        if (k < 8) {
+            st->lt_val[k] = rec.linktype;
+            st->lt_count[k]++;
         }
-        cc_rec rec;
-        cc_read_status rs;
-        uint64_t n = 0, last_off = 0;
-        bool first = true;
-        while ((rs = cc_reader_next(r, &rec)) == CC_READ_OK) {
-            if (first) {
-                st->first_ts = rec.ts_ns;
-                first = false;
+        cc_shard_packet(sh, &rec);
+        if ((++n & 255) == 0) {
+            bool big = n % FLUSH_EVERY == 0;
+            if (big) {
+                uint64_t off = cc_reader_offset(r);
+                atomic_fetch_add(&prog.bytes, off - last_off);
+                atomic_fetch_add(&prog.packets, FLUSH_EVERY);
+                last_off = off;
             }
-            st->last_ts = rec.ts_ns;
-            st->frames = rec.frame;
-            if (j->shard == 0) {
-                int k = 0;
-                while (k < 8 && st->lt_count[k] && st->lt_val[k] != rec.linktype)
-                    k++;
-                if (k < 8) {
-                    st->lt_val[k] = rec.linktype;
-                    st->lt_count[k]++;
-                }
-            }
-            cc_shard_packet(sh, &rec);
-            if ((++n & 255) == 0)
-                cc_emit_flush(e, cc_shard_ev(sh), false, false, NULL); /* when big enough */
-            if (n % FLUSH_EVERY == 0) {
-                cc_emit_flush(e, cc_shard_ev(sh), true, false, NULL);
-                if (j->shard == 0) {
-                    uint64_t off = cc_reader_offset(r);
-                    atomic_fetch_add(&prog.bytes, off - last_off);
-                    atomic_fetch_add(&prog.packets, FLUSH_EVERY);
-                    last_off = off;
-                }
-                if (cc_stop)
-                    break;
-            }
+            tick(ctx, big);
+            if (big && cc_stop)
+                break;
         }
-        if (j->shard == 0) {
-            uint64_t off = cc_reader_offset(r);
-            atomic_fetch_add(&prog.bytes, off - last_off);
-            atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
-            st->bytes_read = off;
-            if (cc_reader_warning(r))
-                snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
-        }
-        if (rs == CC_READ_DAMAGED && j->shard == 0 && !cc_stop)
-            snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
-        if (!cc_stop)
-            cc_shard_finish(sh);
-        if (j->shard == 0)
-            cc_shard_counts(sh, st->skipped, &st->frag_dropped, &st->tcp_packets, &st->udp_packets);
-        ev = cc_shard_ev(sh);
-        cc_shard_free(sh);
-        if (x) {
-            const char *xe = cc_extract_error(x);
-            if (xe)
-                snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
-            cc_extract_free(x);
-        }
-        cc_reader_close(r);
     }
-    if (j->shard != 0) {
-        st->frames = 0; /* whole-file facts come from shard 0 */
-        st->first_ts = st->last_ts = 0;
+    uint64_t off = cc_reader_offset(r);
+    atomic_fetch_add(&prog.bytes, off - last_off);
+    atomic_fetch_add(&prog.packets, n % FLUSH_EVERY);
+    st->bytes_read = off;
+    if (cc_reader_warning(r))
+        snprintf(st->warning, sizeof st->warning, "%s", cc_reader_warning(r));
+    if (rs == CC_READ_DAMAGED && !cc_stop)
+        snprintf(st->damaged, sizeof st->damaged, "%s", cc_reader_error(r));
+    if (!cc_stop)
+        cc_shard_finish(sh);
+    cc_shard_counts(sh, st->skipped, &st->frag_dropped, &st->tcp_packets, &st->udp_packets);
+}
+
+/* The end of a shard: its --extract, then its counters with the last chunk. */
+static void shard_end(cc_emit *e, cc_stats *st, cc_extract *x, uint64_t ev)
+{
+    if (x) {
+        const char *xe = cc_extract_error(x);
+        if (xe)
+            snprintf(st->extract_error, sizeof st->extract_error, "%s", xe);
+        cc_extract_free(x);
     }
     cc_stats *copy = malloc(sizeof *copy);
     if (!copy) {
@@ -438,6 +461,305 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
     cc_emit_free(e);
 }
 
+static void oom(void)
+{
+    fputs("chargecap: out of memory\n", stderr);
+    abort();
+}
+
+typedef struct job_tick {
+    cc_emit *e;
+    cc_shard *sh;
+} job_tick;
+
+static void job_tick_fn(void *ctx, bool big)
+{
+    job_tick *t = ctx;
+    /* when big enough; every FLUSH_EVERY records in any case */
+    cc_emit_flush(t->e, cc_shard_ev(t->sh), big, false, NULL);
+}
+
+/* A file read by one thread. */
+static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
+{
+    const cc_config *cfg = R->o->cfg;
+    cc_file *f = j->f;
+    job_sink sink = {R, j};
+    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
+    if (!e)
+        oom();
+    cc_stats *st = cc_emit_stats(e);
+    char err[320] = "";
+    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
+    uint64_t ev = 0;
+    cc_extract *x = NULL;
+    if (!r) {
+        snprintf(st->open_error, sizeof st->open_error, "%s", err);
+    } else {
+        x = shard_extract(R, f, 0, st);
+        cc_shard *sh = cc_shard_new(cfg, e, x, 0, 1);
+        if (!sh)
+            oom();
+        job_tick t = {e, sh};
+        read_all(r, sh, st, job_tick_fn, &t);
+        ev = cc_shard_ev(sh);
+        cc_shard_free(sh);
+        cc_reader_close(r);
+    }
+    shard_end(e, st, x, ev);
+}
+
+/* ---- a file split by flow: the leader and its workers (session.h) ------------------- */
+
+typedef struct leader {
+    runner *R;
+    cc_file *f;
+    cc_shard *sh;
+    cc_batch **cur; /* the batch being filled, per worker */
+} leader;
+
+static cc_batch *batch_new(void)
+{
+    cc_batch *b = calloc(1, sizeof *b);
+    if (!b) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    sb_reserve(&b->data, BATCH_TARGET + 4096);
+    return b;
+}
+
+static void batch_free(cc_batch *b)
+{
+    if (!b)
+        return;
+    sb_free(&b->data);
+    free(b->facts);
+    free(b);
+}
+
+static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts);
+
+/* An empty batch for worker w: one it is done with, else a new one. */
+static cc_batch *batch_get(leader *L, int w)
+{
+    cc_feed *q = &L->f->feeds[w];
+    pthread_mutex_lock(&q->mu);
+    cc_batch *b = q->spare;
+    if (b) {
+        q->spare = b->next;
+        q->n_spare--;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!b)
+        return batch_new();
+    b->data.n = 0;
+    b->facts = NULL;
+    return b;
+}
+
+/* Worker side: a batch done with goes back to the leader (a few are kept). */
+static void batch_put(cc_feed *q, cc_batch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->n_spare < FEED_MAX && b->data.cap <= 4 * BATCH_TARGET) {
+        b->next = q->spare;
+        q->spare = b;
+        q->n_spare++;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&q->mu);
+    batch_free(b);
+}
+
+static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
+{
+    cc_feed *q = &L->f->feeds[w];
+    pthread_mutex_lock(&q->mu);
+    if (bounded && q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded)) {
+        pthread_mutex_unlock(&q->mu);
+        /* this worker is behind: the merge may be waiting for another
+         * worker's records, so every other worker gets what it has now */
+        for (int k = 0; k < L->f->nshards; k++)
+            if (k != w)
+                feed_send(L, k, true, false, NULL);
+        pthread_mutex_lock(&q->mu);
+        while (q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded))
+            pthread_cond_wait(&q->cv, &q->mu);
+    }
+    FIFO_PUSH(q, b);
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static cc_batch *feed_pop(cc_feed *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (!q->head)
+        pthread_cond_wait(&q->cv, &q->mu);
+    cc_batch *b;
+    FIFO_POP(q, b);
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+/* Hand worker w its batch (an empty one too: the watermark moves on). */
+static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts)
+{
+    cc_batch *b = L->cur[w] ? L->cur[w] : batch_get(L, w);
+    L->cur[w] = NULL;
+    b->watermark = L->sh ? cc_shard_ev(L->sh) : 0;
+    b->force = force;
+    b->last = last;
+    b->facts = facts;
+    feed_push(L, w, b, !force && !last);
+}
+
+static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const uint8_t *dgram,
+                  const sbuf *raw)
+{
+    leader *L = ctx;
+    if (!L->cur[w])
+        L->cur[w] = batch_get(L, w);
+    sbuf *b = &L->cur[w]->data;
+    bool pkt = op->kind == CC_OP_PACKET;
+    size_t body = pkt ? (size_t)op->caplen + op->dlen + op->rawlen : 0;
+    size_t n = (sizeof *op + body + 7) & ~(size_t)7;
+    if (b->n + n > b->cap)
+        sb_reserve(b, n);
+    uint8_t *d = b->p + b->n;
+    memcpy(d, op, sizeof *op);
+    d += sizeof *op;
+    if (pkt) {
+        memcpy(d, data, op->caplen);
+        d += op->caplen;
+        if (op->dlen) {
+            memcpy(d, dgram, op->dlen);
+            d += op->dlen;
+        }
+        if (op->rawlen) {
+            memcpy(d, raw->p, op->rawlen);
+            d += op->rawlen;
+        }
+    }
+    memset(d, 0, (size_t)(b->p + b->n + n - d));
+    b->n += n;
+    if (b->n >= BATCH_TARGET)
+        feed_send(L, w, false, false, NULL);
+}
+
+static void leader_tick(void *ctx, bool big)
+{
+    leader *L = ctx;
+    if (big) /* the watermarks move on, for the merge */
+        for (int w = 0; w < L->f->nshards; w++)
+            feed_send(L, w, true, false, NULL);
+}
+
+/* The leader of file f: reads it, follows the flows, feeds the workers. */
+static void *leader_main(void *arg)
+{
+    leader *L = arg;
+    cc_file *f = L->f;
+    cc_stats *st = calloc(1, sizeof *st); /* the file's facts (no arrays) */
+    if (!st)
+        oom();
+    char err[320] = "";
+    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
+    if (!r) {
+        snprintf(st->open_error, sizeof st->open_error, "%s", err);
+    } else {
+        L->sh = cc_shard_leader(L->R->o->cfg, f->nshards, f->dirfd >= 0, route, L);
+        if (!L->sh)
+            oom();
+        read_all(r, L->sh, st, leader_tick, L);
+        cc_reader_close(r);
+    }
+    for (int w = 0; w < f->nshards; w++)
+        feed_send(L, w, true, true, w == 0 ? st : NULL);
+    cc_shard_free(L->sh);
+    free(L->cur);
+    free(L);
+    return NULL;
+}
+
+/* Worker `j->shard` of a split file: the sessions the leader hands it. */
+static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
+{
+    const cc_config *cfg = R->o->cfg;
+    cc_file *f = j->f;
+    job_sink sink = {R, j};
+    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
+    if (!e)
+        oom();
+    if (j->shard == 0) {
+        leader *L = calloc(1, sizeof *L);
+        if (!L || !(L->cur = calloc((size_t)f->nshards, sizeof *L->cur)))
+            oom();
+        L->R = R;
+        L->f = f;
+        if (pthread_create(&f->leader, NULL, leader_main, L)) {
+            fputs("chargecap: cannot start a thread\n", stderr);
+            abort();
+        }
+    }
+    cc_stats *st = cc_emit_stats(e);
+    cc_extract *x = shard_extract(R, f, j->shard, st);
+    cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
+    if (!sh)
+        oom();
+    cc_stats *facts = NULL;
+    for (;;) {
+        cc_batch *b = feed_pop(&f->feeds[j->shard]);
+        for (size_t at = 0; at + sizeof(cc_op) <= b->data.n;) {
+            /* in place: the buffer is malloc'ed, every operation 8-aligned */
+            const cc_op *op = (const cc_op *)(const void *)(b->data.p + at);
+            cc_shard_op(sh, op, b->data.p + at + sizeof *op);
+            at += sizeof *op;
+            if (op->kind == CC_OP_PACKET)
+                at += (size_t)op->caplen + op->dlen + op->rawlen;
+            at = (at + 7) & ~(size_t)7;
+        }
+        cc_shard_set_ev(sh, b->watermark);
+        bool last = b->last;
+        if (!last)
+            cc_emit_flush(e, b->watermark, b->force, false, NULL);
+        facts = b->facts;
+        b->facts = NULL;
+        batch_put(&f->feeds[j->shard], b);
+        if (last)
+            break;
+    }
+    if (facts) {
+        /* the whole file's facts, from the leader (its warning first) */
+        char xwarn[sizeof st->warning];
+        memcpy(xwarn, st->warning, sizeof xwarn);
+        cc_vstat *keep[CC_MAX_PROTOS];
+        memcpy(keep, st->v, sizeof keep);
+        cc_pstat proto[CC_MAX_PROTOS + 1];
+        memcpy(proto, st->proto, sizeof proto);
+        cc_vstat a[CC_A__COUNT];
+        memcpy(a, st->a, sizeof a);
+        uint64_t violations = st->violations;
+        int worst = st->worst;
+        *st = *facts;
+        memcpy(st->v, keep, sizeof keep);
+        memcpy(st->proto, proto, sizeof proto);
+        memcpy(st->a, a, sizeof a);
+        st->violations = violations;
+        st->worst = worst;
+        if (!st->warning[0])
+            memcpy(st->warning, xwarn, sizeof xwarn);
+        free(facts);
+    }
+    uint64_t ev = cc_shard_ev(sh);
+    cc_shard_free(sh);
+    if (j->shard == 0)
+        pthread_join(f->leader, NULL);
+    shard_end(e, st, x, ev);
+}
+
 static void *worker(void *arg)
 {
     runner *R = arg;
@@ -445,7 +767,10 @@ static void *worker(void *arg)
         int i = atomic_fetch_add(&R->next_job, 1);
         if (i >= R->njobs)
             return NULL;
-        run_job(R, &R->jobs[i], chan_chunk);
+        if (R->jobs[i].f->feeds)
+            run_worker(R, &R->jobs[i], chan_chunk);
+        else
+            run_job(R, &R->jobs[i], chan_chunk);
     }
 }
 
@@ -614,12 +939,30 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
                 abort();
             for (int s = 0; s < R.files[i].nshards; s++)
                 chan_init(&R.files[i].chans[s]);
+            if (R.files[i].nshards > 1) {
+                R.files[i].feeds = calloc((size_t)R.files[i].nshards, sizeof(cc_feed));
+                if (!R.files[i].feeds)
+                    abort();
+                for (int s = 0; s < R.files[i].nshards; s++) {
+                    pthread_mutex_init(&R.files[i].feeds[s].mu, NULL);
+                    pthread_cond_init(&R.files[i].feeds[s].cv, NULL);
+                }
+            }
         }
         nth = o->jobs < R.njobs ? o->jobs : R.njobs;
         th = calloc((size_t)nth, sizeof *th);
         for (int t = 0; t < nth; t++)
             if (pthread_create(&th[t], NULL, worker, &R)) {
                 nth = t;
+                /* a leader already running must not wait for a worker that
+                 * may have no thread until the others finish */
+                atomic_store(&R.feeds_unbounded, true);
+                for (int i = 0; i < n; i++)
+                    for (int s = 0; R.files[i].feeds && s < R.files[i].nshards; s++) {
+                        pthread_mutex_lock(&R.files[i].feeds[s].mu);
+                        pthread_cond_broadcast(&R.files[i].feeds[s].cv);
+                        pthread_mutex_unlock(&R.files[i].feeds[s].mu);
+                    }
                 break;
             }
         if (!nth) {
@@ -679,6 +1022,24 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
             for (int s = 0; s < R.files[i].nshards; s++)
                 chan_destroy(&R.files[i].chans[s]);
             free(R.files[i].chans);
+        }
+        if (R.files[i].feeds) {
+            for (int s = 0; s < R.files[i].nshards; s++) {
+                cc_feed *q = &R.files[i].feeds[s];
+                while (q->head) {
+                    cc_batch *b = q->head;
+                    q->head = b->next;
+                    batch_free(b);
+                }
+                while (q->spare) {
+                    cc_batch *b = q->spare;
+                    q->spare = b->next;
+                    batch_free(b);
+                }
+                pthread_mutex_destroy(&q->mu);
+                pthread_cond_destroy(&q->cv);
+            }
+            free(R.files[i].feeds);
         }
         if (R.files[i].dirfd >= 0)
             close(R.files[i].dirfd);

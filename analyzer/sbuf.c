@@ -30,8 +30,6 @@ void sb_reserve(sbuf *b, size_t more)
     b->cap = c;
 }
 
-void sb_s(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
 void sb_u64(sbuf *b, uint64_t v)
 {
     char t[24];
@@ -40,6 +38,19 @@ void sb_u64(sbuf *b, uint64_t v)
         t[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
+    sb_put(b, t + i, (size_t)(24 - i));
+}
+
+void sb_pad_u64(sbuf *b, uint64_t v, int width)
+{
+    char t[24];
+    int i = 24;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int k = 24 - i; k < width; k++)
+        sb_c(b, ' ');
     sb_put(b, t + i, (size_t)(24 - i));
 }
 
@@ -252,8 +263,64 @@ void sb_safe(sbuf *b, const char *str, size_t n)
     }
 }
 
+/* printf("%.<dec>f", x) for 0 <= x < 2^53, exactly as glibc rounds it
+ * (the exact binary value, ties to even), without printf: the report
+ * prints two sizes per session.  0 when x is out of that range. */
+static size_t fixed(char *out, double x, int dec)
+{
+    static const uint64_t p10[] = {1, 10, 100};
+    if (!(x >= 0 && x < 9007199254740992.0) || dec < 0 || dec > 2)
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    int e = (int)(bits >> 52 & 0x7FF);
+    uint64_t m = bits & ((1ULL << 52) - 1);
+    if (e)
+        m |= 1ULL << 52;
+    else
+        e = 1;
+    int shift = 1075 - e; /* x = m / 2^shift */
+    unsigned __int128 scaled = (unsigned __int128)m * p10[dec], q;
+    if (shift <= 0) {
+        q = scaled << -shift;
+    } else if (shift >= 120) {
+        q = 0; /* below 2^-67: nothing shows */
+    } else {
+        q = scaled >> shift;
+        unsigned __int128 r = scaled & (((unsigned __int128)1 << shift) - 1);
+        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+    }
+    char t[48];
+    int i = (int)sizeof t;
+    int digits = 0;
+    do {
+        t[--i] = (char)('0' + (int)(q % 10));
+        q /= 10;
+        if (++digits == dec)
+            t[--i] = '.';
+    } while (q || digits <= dec);
+    size_t n = sizeof t - (size_t)i;
+    memcpy(out, t + i, n);
+    out[n] = '\0';
+    return n;
+}
+
 void cc_human_size(double v, char *buf, size_t n)
 {
+    char t[64];
+    if (n >= 24) {
+        /* the same text as below, without printf, for sizes in bytes */
+        const char *unit = v < 1e3 ? " B" : v < 1e6 ? " kB" : v < 1e9 ? " MB" : " GB";
+        double x = v < 1e3 ? v : v < 1e6 ? v / 1e3 : v < 1e9 ? v / 1e6 : v / 1e9;
+        size_t k = fixed(t, x, v < 1e3 ? 0 : v < 1e9 ? 1 : 2);
+        if (k && k + strlen(unit) < n) {
+            memcpy(buf, t, k);
+            memcpy(buf + k, unit, strlen(unit) + 1);
+            return;
+        }
+    }
     if (v < 1e3)
         snprintf(buf, n, "%.0f B", v);
     else if (v < 1e6)

@@ -34,9 +34,12 @@ static inline void sb_c(sbuf *b, char c)
         sb_reserve(b, 1);
     b->p[b->n++] = (uint8_t)c;
 }
-void sb_s(sbuf *b, const char *s); /* a C string, as is */
+/* a C string, as is (inline: the length of a literal is a constant) */
+static inline void sb_s(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 void sb_u64(sbuf *b, uint64_t v);
 void sb_i64(sbuf *b, int64_t v);
+/* v right-aligned in `width` columns, as "%<width>llu" */
+void sb_pad_u64(sbuf *b, uint64_t v, int width);
 void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal with quotes.  Bytes that are not valid UTF-8 are
  * written as the text \xNN (so the output is always valid JSON). */

@@ -141,6 +141,13 @@ struct cc_shard {
     uint32_t pool_n[POOL_CLASSES];
     uint64_t skipped[CC_SKIP__COUNT], tcp, udp;
     char msg[320];
+    /* -j leader: where the workers' operations go */
+    cc_route_fn route;
+    void *route_ctx;
+    bool keep_raw;
+    /* -j worker: its sessions by the leader's flow entry */
+    cc_session **by_flow;
+    uint32_t n_by_flow;
 };
 
 cc_shard *cc_shard_new(const cc_config *cfg, cc_emit *emit, cc_extract *x, int shard, int nshards)
@@ -165,10 +172,26 @@ cc_shard *cc_shard_new(const cc_config *cfg, cc_emit *emit, cc_extract *x, int s
 
 static void session_free(cc_shard *sh, cc_session *s);
 
+cc_shard *cc_shard_leader(const cc_config *cfg, int nworkers, bool keep_raw, cc_route_fn route,
+                          void *ctx)
+{
+    cc_shard *sh = cc_shard_new(cfg, NULL, NULL, -1, nworkers);
+    if (sh) {
+        sh->route = route;
+        sh->route_ctx = ctx;
+        sh->keep_raw = keep_raw;
+    }
+    return sh;
+}
+
 void cc_shard_free(cc_shard *sh)
 {
     if (!sh)
         return;
+    for (uint32_t i = 0; i < sh->n_by_flow; i++)
+        if (sh->by_flow[i])
+            session_free(sh, sh->by_flow[i]);
+    free(sh->by_flow);
     if (sh->flows) {
         cc_flow **all;
         uint32_t n = cc_flows_all(sh->flows, &all);
@@ -385,6 +408,7 @@ static void after_decode(cc_shard *sh, cc_session *s, const cc_pdu *pdu, const c
     const cs_proto *p = s->proto;
     for (uint32_t i = 0; i < o->n_viols; i++) {
         const cs_viol *v = &o->viols[i];
+        uint8_t head[sizeof s->pend[0].head];
         if (v->code >= p->n_violations)
             continue;
         cc_vrec r = {.p = p, .code = v->code, .msg = v->msg ? cs_str(o, v->msg) : NULL};
@@ -413,13 +437,14 @@ static void after_decode(cc_shard *sh, cc_session *s, const cc_pdu *pdu, const c
                 r.ts = pe->ts;
                 r.has_off = true;
                 r.off = pe->off;
-                r.hex = pe->head;
+                /* a copy: removing the entry moves another one into its place */
+                memcpy(head, pe->head, pe->head_len);
+                r.hex = head;
                 r.hex_len = pe->head_len;
+                pending_remove(s, pe);
             } else {
                 r.ts = pdu ? pdu->ts : sh->ts;
             }
-            if (pe)
-                pending_remove(s, pe);
         }
         violation(sh, s, &r);
     }
@@ -450,14 +475,21 @@ static cs_dir transport_dir(const cc_session *s, int side, bool *start_seen)
 
 /* What dissect_one() does with one PDU's (or garbage run's) bytes:
  * framed again on its own; "need more" is garbage for a datagram and for
- * a run the stream framing skipped (need_is_garbage). */
+ * a run the stream framing skipped (need_is_garbage).  `known` is what
+ * frame() said on exactly these bytes when the caller asked it already
+ * (frame() is a pure function of the bytes), else -1. */
 static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b, uint32_t len,
-                         uint64_t off, bool udp, bool need_is_garbage)
+                         uint64_t off, bool udp, bool need_is_garbage, int known)
 {
     const cs_proto *p = s->proto;
     cc_dir *d = &s->d[side];
-    size_t flen = 0;
-    cs_frame_kind k = p->frame(b, len, &flen);
+    cs_frame_kind k;
+    if (known >= 0) {
+        k = (cs_frame_kind)known;
+    } else {
+        size_t flen = 0;
+        k = p->frame(b, len, &flen);
+    }
     cs_ctx ctx = {0};
     ctx.frame = (uint32_t)sh->frame;
     ctx.ts_ns = sh->ts;
@@ -484,12 +516,12 @@ static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b
             abort();
         }
         if (p->sess_init)
-            p->sess_init(s->lib, sh->cfg->opts[cc_proto_index(p)], start_seen);
+            p->sess_init(s->lib, sh->cfg->opts[s->proto_i], start_seen);
         s->lib_side0 = (uint8_t)side;
     }
     ctx.side = side == s->lib_side0 ? 0 : 1;
     ctx.tag = ++s->next_tag;
-    p->decode(s->lib, sh->cfg->opts[cc_proto_index(p)], b, len, &ctx, o);
+    p->decode(s->lib, sh->cfg->opts[s->proto_i], b, len, &ctx, o);
     if (o->garbage) {
         /* the decoder says the bytes were no PDU (a Ruioo line end in a
          * segment of its own): garbage, as its record says */
@@ -539,7 +571,8 @@ static uint32_t frame_run(cc_shard *sh, cc_session *s, int side, const uint8_t *
             d->target = off + pos + plen;
             break;
         }
-        dispatch_one(sh, s, side, b + pos, (uint32_t)plen, off + pos, false, k == CS_FRAME_SKIP);
+        dispatch_one(sh, s, side, b + pos, (uint32_t)plen, off + pos, false, k == CS_FRAME_SKIP,
+                     plen == avail ? (int)k : -1);
         pos += (uint32_t)plen;
     }
     return pos;
@@ -884,6 +917,7 @@ static void identify(cc_shard *sh, cc_session *s, const cc_packet *pk)
     }
     if (hit) {
         s->proto = hit;
+        s->proto_i = cc_proto_index(hit);
         s->ident_frame = sh->frame;
     }
 }
@@ -895,12 +929,13 @@ static bool same_ep(const cc_addr *a, uint16_t pa, const cc_addr *b, uint16_t pb
     return pa == pb && a->family == b->family && !memcmp(a->a, b->a, 16);
 }
 
-static cc_session *session_new(cc_shard *sh, cc_flow *f, const cc_packet *pk, int linktype)
+static cc_session *session_new(cc_shard *sh, uint64_t id, cc_flow *f, const cc_packet *pk,
+                               int linktype)
 {
     cc_session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->id = f->id;
+    s->id = id;
     s->flow = f;
     s->l4 = pk->l4;
     /* the client: the SYN's sender, the SYN-ACK's receiver, else the
@@ -913,6 +948,7 @@ static cc_session *session_new(cc_shard *sh, cc_flow *f, const cc_packet *pk, in
     s->first_frame = sh->frame;
     s->first_ts = sh->ts;
     s->first_linktype = linktype;
+    s->proto_i = cc_proto_index(NULL);
     if (sh->x)
         s->x = cc_x_session(sh->x, s->id);
     return s;
@@ -979,7 +1015,8 @@ static void session_end(cc_shard *sh, cc_session *s, uint8_t why)
     session_free(sh, s);
 }
 
-static void tcp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *pk)
+static inline __attribute__((always_inline)) void tcp_packet(cc_shard *sh, cc_session *s, int side,
+                                                         const cc_packet *pk)
 {
     cc_dir *d = &s->d[side];
     uint8_t fl = pk->tcp_flags;
@@ -1043,21 +1080,39 @@ static void udp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *p
         cs_frame_kind k = s->proto->frame(pk->payload + at, n - at, &len);
         if (k == CS_FRAME_NEED || len == 0 || len > n - at)
             len = n - at;
-        dispatch_one(sh, s, side, pk->payload + at, (uint32_t)len, off + at, true, true);
+        dispatch_one(sh, s, side, pk->payload + at, (uint32_t)len, off + at, true, true,
+                     len == n - at ? (int)k : -1);
         at += (uint32_t)len;
     }
 }
 
 /* ---- flows ------------------------------------------------------------------------------------ */
 
+static int owner(const cc_shard *sh, const cc_flow *f)
+{
+    return (int)((f->id - 1) % (uint64_t)sh->nshards);
+}
+
 static bool owned(const cc_shard *sh, const cc_flow *f)
 {
-    return (f->id - 1) % (uint64_t)sh->nshards == (uint64_t)sh->shard;
+    return owner(sh, f) == sh->shard;
+}
+
+static void next_ev(cc_shard *sh)
+{
+    ++sh->ev;
+    if (sh->emit)
+        cc_emit_key(sh->emit, sh->ev);
 }
 
 static void end_flow(cc_shard *sh, cc_flow *f, uint8_t why)
 {
-    cc_emit_key(sh->emit, ++sh->ev);
+    next_ev(sh);
+    if (sh->route) {
+        cc_op op = {.kind = CC_OP_END, .why = why, .flow = f->idx, .frame = sh->frame,
+                    .ev = sh->ev, .id = f->id, .ts = sh->ts};
+        sh->route(sh->route_ctx, owner(sh, f), &op, NULL, NULL, NULL);
+    }
     if (f->sess)
         session_end(sh, f->sess, why);
     f->sess = NULL;
@@ -1076,6 +1131,10 @@ static void sweep(cc_shard *sh)
         end_flow(sh, f, CC_END_CLOSED);
 }
 
+static inline __attribute__((always_inline)) void
+session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *rec,
+               const sbuf *raw);
+
 void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
 {
     cc_packet pk;
@@ -1086,10 +1145,10 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
     pk.ts_ns = rec->ts_ns;
     cc_pk_status st = cc_decode_packet(rec->linktype, rec->data, rec->caplen, &pk, &why);
     const sbuf *raw = NULL;
+    const uint8_t *dg = NULL;
+    uint32_t dlen = 0;
     if (st == CC_PK_FRAGMENT) {
-        const uint8_t *dg;
-        uint32_t dlen;
-        if (!cc_frag_add(sh->frag, &pk, sh->x ? rec : NULL, &dg, &dlen, &raw))
+        if (!cc_frag_add(sh->frag, &pk, sh->x || sh->keep_raw ? rec : NULL, &dg, &dlen, &raw))
             return;
         st = cc_decode_l4(&pk, pk.ip_proto, dg, dlen, dlen, &why);
     }
@@ -1112,6 +1171,7 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
         end_flow(sh, f, CC_END_REUSED); /* TCP port numbers reused */
         f = NULL;
     }
+    bool fresh = !f;
     if (!f) {
         if (cc_flows_count(sh->flows) >= sh->cfg->max_sessions) {
             cc_flow *v = cc_flows_oldest(sh->flows, CC_LIST_CLOSING);
@@ -1127,9 +1187,9 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
         }
         f->id = ++sh->next_id;
         if (owned(sh, f))
-            f->sess = session_new(sh, f, &pk, rec->linktype);
+            f->sess = session_new(sh, f->id, f, &pk, rec->linktype);
     }
-    cc_emit_key(sh->emit, ++sh->ev);
+    next_ev(sh);
 
     /* what every shard knows */
     f->last_ts = pk.ts_ns;
@@ -1145,10 +1205,40 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
     }
     cc_flows_touch(sh->flows, f, (f->rst || f->fin == 3) ? CC_LIST_CLOSING : CC_LIST_ACTIVE);
 
-    cc_session *s = f->sess;
-    if (!s)
+    if (sh->route) {
+        cc_op op;
+        op.kind = CC_OP_PACKET;
+        op.why = 0;
+        op.fresh = fresh;
+        op.pad = 0;
+        op.linktype = rec->linktype;
+        op.flow = f->idx;
+        op.caplen = rec->caplen;
+        op.len = rec->len;
+        op.dlen = dg ? dlen : 0;
+        op.rawlen = raw ? (uint32_t)raw->n : 0;
+        op.ip_off = (uint32_t)(pk.ip - rec->data);
+        op.payload_off = dg ? rec->caplen + (uint32_t)(pk.payload - dg)
+                            : (uint32_t)(pk.payload - rec->data);
+        op.frame = rec->frame;
+        op.ev = sh->ev;
+        op.id = f->id;
+        op.ts = rec->ts_ns;
+        op.pk = pk;
+        sh->route(sh->route_ctx, owner(sh, f), &op, rec->data, dg, raw);
         return;
-    int side = same_ep(&pk.src, pk.sport, &s->addr[0], s->port[0]) ? 0 : 1;
+    }
+    if (f->sess)
+        session_packet(sh, f->sess, &pk, rec, raw);
+}
+
+/* A packet of session s (decoded into pk; raw: the datagram's other
+ * fragments, for --extract). */
+static inline __attribute__((always_inline)) void
+session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *rec,
+               const sbuf *raw)
+{
+    int side = same_ep(&pk->src, pk->sport, &s->addr[0], s->port[0]) ? 0 : 1;
     s->last_frame = sh->frame;
     s->last_ts = sh->ts;
     s->frames++;
@@ -1158,7 +1248,7 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
         at += sizeof rh + rh.caplen;
     }
     s->d[side].packets++;
-    s->d[side].bytes += pk.wire_len;
+    s->d[side].bytes += pk->wire_len;
     if (s->x && sh->x) {
         if (raw) {
             for (size_t at = 0; at + sizeof(cc_raw_hdr) <= raw->n;) {
@@ -1171,13 +1261,55 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
                 at += sizeof rh + rh.caplen;
             }
         }
-        cc_x_packet(sh->x, s->x, rec, (uint32_t)(pk.ip - rec->data), pk.ip_version);
+        cc_x_packet(sh->x, s->x, rec, (uint32_t)(pk->ip - rec->data), pk->ip_version);
     }
-    if (pk.l4 == 6)
-        tcp_packet(sh, s, side, &pk);
+    if (pk->l4 == 6)
+        tcp_packet(sh, s, side, pk);
     else
-        udp_packet(sh, s, side, &pk);
+        udp_packet(sh, s, side, pk);
 }
+
+void cc_shard_op(cc_shard *sh, const cc_op *op, const uint8_t *bytes)
+{
+    sh->frame = op->frame;
+    sh->ts = op->ts;
+    sh->ev = op->ev;
+    cc_emit_key(sh->emit, op->ev);
+    if (op->flow >= sh->n_by_flow) {
+        uint32_t n = sh->n_by_flow ? sh->n_by_flow : 1024;
+        while (n <= op->flow)
+            n *= 2;
+        cc_session **v = realloc(sh->by_flow, n * sizeof *v);
+        if (!v) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        memset(v + sh->n_by_flow, 0, (n - sh->n_by_flow) * sizeof *v);
+        sh->by_flow = v;
+        sh->n_by_flow = n;
+    }
+    cc_session **slot = &sh->by_flow[op->flow];
+    if (op->kind == CC_OP_END) {
+        if (*slot)
+            session_end(sh, *slot, op->why);
+        *slot = NULL;
+        return;
+    }
+    cc_rec rec = {.frame = op->frame, .ts_ns = op->ts, .caplen = op->caplen, .len = op->len,
+                  .linktype = op->linktype, .data = bytes};
+    cc_packet pk = op->pk;
+    pk.ip = bytes + op->ip_off;
+    pk.payload = bytes + op->payload_off;
+    pk.frag_data = NULL;
+    if (op->fresh)
+        *slot = session_new(sh, op->id, NULL, &pk, op->linktype);
+    if (!*slot)
+        return;
+    sbuf raw = {.p = (uint8_t *)bytes + op->caplen + op->dlen, .n = op->rawlen, .cap = op->rawlen};
+    session_packet(sh, *slot, &pk, &rec, op->rawlen && sh->x ? &raw : NULL);
+}
+
+void cc_shard_set_ev(cc_shard *sh, uint64_t ev) { sh->ev = ev; }
 
 void cc_shard_finish(cc_shard *sh)
 {

@@ -2,10 +2,12 @@
  * session.h - one shard of the analysis: flows, sessions, TCP reassembly,
  * identification and decoding through the shared library.
  *
- * A shard reads every packet of a file.  It keeps the flow table for all
- * flows (so session numbers and evictions are the same in every shard),
- * and the full session state only for the flows it owns (session number
- * modulo the number of shards).  With one shard it owns everything.
+ * With one thread, one shard reads every packet of a file, keeps the flow
+ * table and every session.  When -j splits a file, a leader shard reads
+ * it and keeps the flow table for all flows (session numbers, idle
+ * sweeps, evictions), and hands each worker shard the packets and ends of
+ * the sessions it owns (session number modulo the number of workers); see
+ * cc_shard_leader() below.
  */
 #ifndef CHARGECAP_SESSION_H
 #define CHARGECAP_SESSION_H
@@ -14,6 +16,7 @@
 #include "flow.h"
 #include "packet.h"
 #include "reader.h"
+#include "sbuf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -138,6 +141,7 @@ typedef struct cc_session {
     uint16_t server_port;
     bool syn[2], rst;
     const cs_proto *proto; /* NULL until identified */
+    int proto_i;           /* cc_proto_index(proto) */
     uint64_t ident_frame;
     void *lib;             /* library session, from the first PDU on */
     uint8_t lib_side0;     /* our side that is the library's side 0 */
@@ -171,6 +175,43 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec);
 void cc_shard_finish(cc_shard *sh);
 /* The event counter: every record so far has a key up to it. */
 uint64_t cc_shard_ev(const cc_shard *sh);
+/* ---- -j: one reader (the leader) follows the flows, N workers the sessions ----
+ *
+ * The leader is a shard that owns no session: it reads the file, decodes
+ * the headers, keeps the flow table (session numbers, idle sweeps,
+ * evictions, port reuse: every decision that needs all flows) and hands
+ * each worker, through `route`, what concerns the sessions it owns (flow
+ * number modulo the workers), in the order of the event keys: a packet
+ * of one of its flows, or the end of one.  A worker is a shard that only
+ * follows those sessions (cc_shard_op), so no packet is decoded twice. */
+enum { CC_OP_PACKET = 1, CC_OP_END = 2 };
+typedef struct cc_op {
+    uint8_t kind;       /* CC_OP_* */
+    uint8_t why;        /* CC_OP_END: enum cc_end */
+    uint8_t fresh;      /* CC_OP_PACKET: the first packet of the flow */
+    uint8_t pad;
+    int32_t linktype;
+    uint32_t flow;      /* the flow's entry in the leader's table */
+    uint32_t caplen, len;
+    uint32_t dlen;      /* a reassembled datagram's bytes (after the packet's) */
+    uint32_t rawlen;    /* the other fragments' records, for --extract (after those) */
+    uint32_t ip_off, payload_off; /* pk's pointers, as offsets into the bytes */
+    uint64_t frame, ev, id;
+    int64_t ts;
+    cc_packet pk;       /* CC_OP_PACKET: the headers, decoded by the leader */
+} cc_op;
+
+typedef void (*cc_route_fn)(void *ctx, int worker, const cc_op *op, const uint8_t *data,
+                            const uint8_t *dgram, const sbuf *raw);
+/* A leader for `nworkers` workers; keep_raw: fragments' records for --extract. */
+cc_shard *cc_shard_leader(const cc_config *cfg, int nworkers, bool keep_raw, cc_route_fn route,
+                          void *ctx);
+/* One operation of the leader, in a worker (`bytes`: the packet, then the
+ * datagram, then the raw records).  The event key becomes op->ev. */
+void cc_shard_op(cc_shard *sh, const cc_op *op, const uint8_t *bytes);
+/* A worker has seen every operation up to key `ev`. */
+void cc_shard_set_ev(cc_shard *sh, uint64_t ev);
+
 /* Frames skipped by reason, fragments given up: for the summary. */
 void cc_shard_counts(const cc_shard *sh, uint64_t skipped[CC_SKIP__COUNT], uint64_t *frag_dropped,
                      uint64_t *tcp, uint64_t *udp);

@@ -200,14 +200,38 @@ uint32_t cs_arena_printable(cs_out *o, const char *s, size_t n)
     return off;
 }
 
+static uint32_t arena_copy(cs_out *o, const char *s, size_t n)
+{
+    uint32_t off = arena_reserve(o, n);
+    if (!off)
+        return 0;
+    memcpy(o->arena + off, s, n);
+    o->arena[off + n] = '\0';
+    return off;
+}
+
 uint32_t cs_arena_vprintf(cs_out *o, const char *fmt, va_list ap)
 {
+    /* "%s" is a copy; anything else is formatted once into a local
+     * buffer, and a second time only when it does not fit */
+    if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+        va_list ap2;
+        va_copy(ap2, ap);
+        const char *str = va_arg(ap2, const char *);
+        va_end(ap2);
+        if (!str)
+            str = "(null)"; /* as glibc prints it */
+        return arena_copy(o, str, strlen(str));
+    }
+    char local[256];
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(local, sizeof local, fmt, ap2);
     va_end(ap2);
     if (n < 0)
         return 0;
+    if ((size_t)n < sizeof local)
+        return arena_copy(o, local, (size_t)n);
     uint32_t off = arena_reserve(o, (size_t)n);
     if (!off)
         return 0;

@@ -7,7 +7,9 @@
 
 caps=("$CS_SRC"/samples/*.pcap "$(gen many-sessions)" "$(gen tcp-edges)" "$(gen garbage-runs)"
       "$(gen hostile-ids)" "$(gen tcp-edges --fragment 16 --format pcapng --link mixed)"
-      "$(gen many-sessions --seed 3 --gzip)")
+      "$(gen many-sessions --seed 3 --gzip)" "$CS_TMP/cut.pcap")
+# a damaged file: its leader reports the damage, its workers what came before
+head -c 30000 "$(gen many-sessions --seed 5)" > "$CS_TMP/cut.pcap"
 run() { "$CHARGECAP" -q "$@" || true; }
 ref_json=$(run --json - --messages "${caps[@]}" | md5sum)
 ref_text=$(run --messages "${caps[@]}" | md5sum)

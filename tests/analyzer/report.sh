@@ -79,6 +79,16 @@ check_eq "--fail-on note, clean: 0" 0 "$(st --fail-on note "$S")"
 check_eq "damaged wins over violations: 3" 3 "$(st "$F" "$CS_TMP/dir/README")"
 check_eq "--json to a folder that does not exist: 4" 4 "$(st --json "$CS_TMP/no/such/dir/x.json" "$S")"
 
+# a request never answered shows its own first bytes, also when other
+# requests were pending after it (its entry is removed when it is reported)
+J=$(records "$CS_SRC/samples/ruioo-faults.pcap")
+imei=$(jq -r 'select(.kind == "message" and .session == 1 and .offset == 554) | .fields["ruioo.imei"]' "$J")
+check_eq "ruioo-faults: the unfinished flow's bytes are its request's (IMEI $imei)" "$(printf '{"%s' "$imei" | head -c 16)" \
+    "$(jq -r 'select(.kind == "violation" and .code == "ruioo.flow.unfinished" and .offset == 554) | .hex' "$J" | xxd -r -p | head -c 16)"
+J=$(records "$CS_SRC/samples/aicloud-faults.pcap")
+check_eq "aicloud-faults: the unanswered request's bytes are its own" "552600aaee07000000020000accf23fe" \
+    "$(jq -r 'select(.kind == "violation" and .code == "aicloud.request.unanswered" and .offset == 248) | .hex' "$J")"
+
 # the documentation: every option, every code of chargecap's own
 help=$("$CHARGECAP" --help)
 for opt in $(grep -oE '^  (-[a-zA-Z], )?--[a-z-]+' <<< "$help" | grep -oE -- '--[a-z-]+' | grep -v -- '--help'); do
