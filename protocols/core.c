@@ -173,20 +173,40 @@ static uint32_t arena_reserve(cs_out *o, size_t n)
     return off;
 }
 
+static uint32_t arena_copy(cs_out *o, const char *s, size_t n)
+{
+    uint32_t off = arena_reserve(o, n);
+    if (!off)
+        return 0;
+    memcpy(o->arena + off, s, n);
+    o->arena[off + n] = '\0';
+    return off;
+}
+
+static inline bool plain_char(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '\\'; }
+
 uint32_t cs_arena_printable(cs_out *o, const char *s, size_t n)
 {
-    size_t need = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* the usual case, nothing to escape, is a copy */
+    size_t k = 0;
+    while (k < n && plain_char((unsigned char)s[k]))
+        k++;
+    if (k == n)
+        return arena_copy(o, s, n);
+    size_t need = k;
+    for (size_t i = k; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        need += (c >= 0x20 && c < 0x7F && c != '\\') ? 1 : 4;
+        need += plain_char(c) ? 1 : 4;
     }
     uint32_t off = arena_reserve(o, need);
     if (!off)
         return 0;
     char *d = o->arena + off;
-    for (size_t i = 0; i < n; i++) {
+    memcpy(d, s, k);
+    d += k;
+    for (size_t i = k; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '\\')
+        if (plain_char(c))
             *d++ = (char)c;
         else {
             static const char hx[] = "0123456789abcdef";
@@ -197,16 +217,6 @@ uint32_t cs_arena_printable(cs_out *o, const char *s, size_t n)
         }
     }
     *d = '\0';
-    return off;
-}
-
-static uint32_t arena_copy(cs_out *o, const char *s, size_t n)
-{
-    uint32_t off = arena_reserve(o, n);
-    if (!off)
-        return 0;
-    memcpy(o->arena + off, s, n);
-    o->arena[off + n] = '\0';
     return off;
 }
 
