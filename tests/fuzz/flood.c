@@ -76,7 +76,8 @@ static void segment(uint64_t ts_us, uint32_t client, int from_server, uint8_t fl
     tcp[12] = 5 << 4;
     tcp[13] = flags;
     put16(tcp + 14, 65535);
-    memcpy(tcp + 20, data, n);
+    if (n)
+        memcpy(tcp + 20, data, n);
     uint32_t len = 54 + n;
     uint32_t h[4] = {(uint32_t)(ts_us / 1000000), (uint32_t)(ts_us % 1000000), len, len};
     write_or_die(h, sizeof h);
