@@ -204,7 +204,9 @@ static void result_free(result *r)
 
 /* ---- checking text -------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), 0 when invalid. */
+/* Length of the valid UTF-8 sequence at s (1-4), 0 when invalid.  The
+ * oracle's own copy, on purpose: analyzer/sbuf.c has the same function, and
+ * a check must not share the code it checks. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
