@@ -877,7 +877,7 @@ static void tcp_data(cc_shard *sh, cc_session *s, int side, uint32_t seq, const 
     cc_dir *d = &s->d[side];
     int32_t delta = (int32_t)(seq - d->next_seq);
     if (delta < 0) {
-        uint32_t old = (uint32_t)-delta;
+        uint32_t old = d->next_seq - seq; /* 2^31 too (delta = INT32_MIN) */
         check_old(sh, s, side, seq, p, old < n ? old : n);
         if (old >= wire)
             return; /* a retransmission: the first copy counts */

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # long_run.sh HOURS [JOBS]
-# Runs every protocol fuzz harness for HOURS each (JOBS libFuzzer workers
-# per harness, default 1), one harness after the other, keeping the grown
-# corpus in build-test-fuzz/fuzz-corpus/<proto>/ between runs.  Findings
-# land in build-test-fuzz/fuzz-artifacts/<proto>/; once fixed, copy each
-# reproducer into tests/fuzz/regress/<proto>/ so every test run replays it.
+# Runs every fuzz harness (one per protocol, and fuzz_capture) for HOURS
+# each (JOBS libFuzzer workers per harness, default 1), one harness after
+# the other, keeping the grown corpus in build-test-fuzz/fuzz-corpus/<name>/
+# between runs.  Findings land in build-test-fuzz/fuzz-artifacts/<name>/;
+# once fixed, copy each reproducer into tests/fuzz/regress/<name>/ so every
+# test run replays it.  ONLY=capture (a harness name) runs just that one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hours=${1:?usage: long_run.sh HOURS [JOBS]}
@@ -12,11 +13,12 @@ jobs=${2:-1}
 CC=clang cmake -S . -B build-test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCHARGESHARK_FUZZ=ON -DCHARGESHARK_PLUGIN=OFF >/dev/null
 cmake --build build-test-fuzz -j"$(nproc)"
-(cd build-test-fuzz && ctest -R '^fuzz.seeds$' >/dev/null)
+(cd build-test-fuzz && ctest -R '^fuzz.seeds' >/dev/null)
 secs=$(awk "BEGIN {print int($hours * 3600)}")
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=abort_on_error=1
 for bin in build-test-fuzz/tests/fuzz/fuzz_*; do
     p=${bin##*/fuzz_}
+    [ -n "${ONLY:-}" ] && [ "$p" != "$ONLY" ] && continue
     corpus=build-test-fuzz/fuzz-corpus/$p
     art=build-test-fuzz/fuzz-artifacts/$p
     mkdir -p "$corpus" "$art"
