@@ -456,7 +456,7 @@ typedef struct sess_seen {
     uint64_t msgs, garbage, viols, bytes; /* from message and violation records */
     uint64_t messages, garbage_runs, violations, decoded_garbage, frames;
     uint64_t payload[2]; /* stream - gap, per side */
-    char name[256];      /* its --extract name, without the suffix */
+    char name[288];      /* its --extract name, without the suffix */
 } sess_seen;
 
 typedef struct facts {
@@ -553,7 +553,7 @@ static void session_record(const config *c, facts *f, const jobj *o, const char 
         gaps += gap;
     }
     REQUIRE(need_num(c, o, "gap_bytes", line) == gaps, "%s: gap_bytes: %s", c->name, line);
-    char pb[64], cl[80], sv[80];
+    char pb[64], cl[96], sv[96]; /* an IP of up to 63 characters, "-", a port */
     const char *proto = jstr(jo(o, "proto"), pb, sizeof pb);
     ep_name(jo(o, "client"), cl, sizeof cl);
     ep_name(jo(o, "server"), sv, sizeof sv);
