@@ -30,25 +30,28 @@ void sb_reserve(sbuf *b, size_t more)
     b->cap = c;
 }
 
-void sb_u64(sbuf *b, uint64_t v)
+/* v's decimal digits at the end of t; returns where they start */
+static inline int u64_digits(char t[24], uint64_t v)
 {
-    char t[24];
     int i = 24;
     do {
         t[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
+    return i;
+}
+
+void sb_u64(sbuf *b, uint64_t v)
+{
+    char t[24];
+    int i = u64_digits(t, v);
     sb_put(b, t + i, (size_t)(24 - i));
 }
 
 void sb_pad_u64(sbuf *b, uint64_t v, int width)
 {
     char t[24];
-    int i = 24;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    int i = u64_digits(t, v);
     for (int k = 24 - i; k < width; k++)
         sb_c(b, ' ');
     sb_put(b, t + i, (size_t)(24 - i));

@@ -326,6 +326,10 @@ void cs_item_text(cs_out *o, int idx, const char *fmt, ...) CS_PRINTF(3, 4);
 /* A checksum item: stored value, computed value, verdict. */
 int cs_item_cksum(cs_out *o, int field, uint32_t off, uint32_t len, uint32_t stored,
                   uint32_t computed, cs_cksum status, bool le);
+/* The generated direction item: dir and its source (cs_dir_source_vals)
+ * recorded in o, and the item's text "<to_server|to_device|Unknown> (<source>)". */
+int cs_item_direction(cs_out *o, int field, int dir, int src, const char *to_server,
+                      const char *to_device);
 static inline void cs_item_flag(cs_out *o, int idx, uint8_t f)
 {
     if (idx >= 0)

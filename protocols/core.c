@@ -306,6 +306,23 @@ void cs_item_text(cs_out *o, int idx, const char *fmt, ...)
     va_end(ap);
 }
 
+int cs_item_direction(cs_out *o, int field, int dir, int src, const char *to_server,
+                      const char *to_device)
+{
+    o->dir = (uint8_t)dir;
+    o->dir_source = (uint8_t)src;
+    int it = cs_item_add(o, field, 0, 0, (uint64_t)dir);
+    if (it >= 0) {
+        cs_item_flag(o, it, CS_IF_GENERATED);
+        cs_item_text(o, it, "%s (%s)",
+                     dir == CS_DIR_TO_SERVER   ? to_server
+                     : dir == CS_DIR_TO_DEVICE ? to_device
+                                               : "Unknown",
+                     cs_vs_name(cs_dir_source_vals, src, "?"));
+    }
+    return it;
+}
+
 int cs_item_cksum(cs_out *o, int field, uint32_t off, uint32_t len, uint32_t stored,
                   uint32_t computed, cs_cksum status, bool le)
 {

@@ -849,17 +849,7 @@ static void depgate_decode(void *sv, const uint32_t *opts, const uint8_t *b, siz
     } else if ((dir = cs_dir_by_ports(ctx)) != CS_DIR_UNKNOWN) {
         src = CS_DS_PORTS;
     }
-    o->dir = (uint8_t)dir;
-    o->dir_source = (uint8_t)src;
-    int dir_it = cs_item_add(o, DF_DIRECTION, 0, 0, dir);
-    if (dir_it >= 0) {
-        cs_item_flag(o, dir_it, CS_IF_GENERATED);
-        cs_item_text(o, dir_it, "%s (%s)",
-                     dir == CS_DIR_TO_SERVER   ? "Gateway to server"
-                     : dir == CS_DIR_TO_DEVICE ? "Server to gateway"
-                                               : "Unknown",
-                     cs_vs_name(cs_dir_source_vals, src, "?"));
-    }
+    cs_item_direction(o, DF_DIRECTION, dir, src, "Gateway to server", "Server to gateway");
     bool from_server = dir == CS_DIR_TO_DEVICE;
     dsum d = {{NULL, 0}, false, 0};
     if (!has_cmd) {

@@ -1107,17 +1107,7 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
     } else if ((dir = cs_dir_by_ports(ctx)) != CS_DIR_UNKNOWN) {
         dsrc = CS_DS_PORTS;
     }
-    o->dir = (uint8_t)dir;
-    o->dir_source = (uint8_t)dsrc;
-    int dir_it = cs_item_add(o, EF_DIRECTION, 0, 0, dir);
-    if (dir_it >= 0) {
-        cs_item_flag(o, dir_it, CS_IF_GENERATED);
-        cs_item_text(o, dir_it, "%s (%s)",
-                     dir == CS_DIR_TO_SERVER   ? "Pile to platform"
-                     : dir == CS_DIR_TO_DEVICE ? "Platform to pile"
-                                               : "Unknown",
-                     cs_vs_name(cs_dir_source_vals, dsrc, "?"));
-    }
+    cs_item_direction(o, EF_DIRECTION, dir, dsrc, "Pile to platform", "Platform to pile");
 
     /* The type against the command's initiator and the sender. */
     if (cd && (request || response)) {

@@ -1638,18 +1638,7 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     } else if ((dir = cs_dir_by_ports(ctx)) != CS_DIR_UNKNOWN) {
         src = CS_DS_PORTS;
     }
-    o->dir = (uint8_t)dir;
-    o->dir_source = (uint8_t)src;
-    {
-        int it = cs_item_add(o, RF_DIRECTION, 0, 0, dir);
-        cs_item_flag(o, it, CS_IF_GENERATED);
-        if (it >= 0)
-            cs_item_text(o, it, "%s (%s)",
-                     dir == CS_DIR_TO_SERVER   ? "Cabinet to server"
-                     : dir == CS_DIR_TO_DEVICE ? "Server to cabinet"
-                                               : "Unknown",
-                     cs_vs_name(cs_dir_source_vals, src, "?"));
-    }
+    cs_item_direction(o, RF_DIRECTION, dir, src, "Cabinet to server", "Server to cabinet");
     if (declared && tdir && tdir != declared) {
         if (d.cmd == C_CH)
             cs_viol_add(o, RV_HB_ANSWERED, cmd_it, f.tok[0].off, f.tok[0].len,
