@@ -6,8 +6,10 @@
 # between runs.  Findings land in build-test-fuzz/fuzz-artifacts/<name>/;
 # once fixed, copy each reproducer into tests/fuzz/regress/<name>/ so every
 # test run replays it.  ONLY=capture (a harness name) runs just that one.
+# Each harness's libFuzzer logs stay in build-test-fuzz/fuzz-logs/<name>/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+root=$PWD
 hours=${1:?usage: long_run.sh HOURS [JOBS]}
 jobs=${2:-1}
 CC=clang cmake -S . -B build-test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -25,8 +27,13 @@ for bin in build-test-fuzz/tests/fuzz/fuzz_*; do
     cp -n build-test-fuzz/fuzz-seeds/"$p"/* "$corpus"/ 2>/dev/null || true
     [ -d tests/fuzz/regress/"$p" ] && cp -n tests/fuzz/regress/"$p"/* "$corpus"/
     echo "== fuzz_$p for ${hours}h, $jobs job(s)"
-    "$bin" -max_total_time="$secs" -jobs="$jobs" -workers="$jobs" -timeout=10 \
-        -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$art/" -print_final_stats=1 \
-        "$corpus" 2>&1 | grep -E "^stat::|Done|ERROR|SUMMARY" || true
+    # libFuzzer's -jobs writes each job's log (fuzz-N.log) into the current
+    # folder: run it in the harness's log folder, and print the stats from there
+    logs=build-test-fuzz/fuzz-logs/$p
+    rm -rf "$logs" && mkdir -p "$logs"
+    (cd "$logs" && "$root/$bin" -max_total_time="$secs" -jobs="$jobs" -workers="$jobs" \
+        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$root/$art/" \
+        -print_final_stats=1 "$root/$corpus" > main.log 2>&1) || true
+    cat "$logs"/*.log | grep -E "^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|^Done|ERROR|SUMMARY" || true
     ls "$art" | grep -q . && echo "fuzz_$p: FINDINGS in $art" || echo "fuzz_$p: clean"
 done
