@@ -34,6 +34,9 @@ for bin in build-test-fuzz/tests/fuzz/fuzz_*; do
     (cd "$logs" && "$root/$bin" -max_total_time="$secs" -jobs="$jobs" -workers="$jobs" \
         -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$root/$art/" \
         -print_final_stats=1 "$root/$corpus" > main.log 2>&1) || true
-    cat "$logs"/*.log | grep -E "^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|^Done|ERROR|SUMMARY" || true
+    src=("$logs"/main.log)
+    ls "$logs"/fuzz-*.log >/dev/null 2>&1 && src=("$logs"/fuzz-*.log)
+    grep -hE "^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|^Done|ERROR|SUMMARY" \
+        "${src[@]}" || true
     ls "$art" | grep -q . && echo "fuzz_$p: FINDINGS in $art" || echo "fuzz_$p: clean"
 done
