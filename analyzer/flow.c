@@ -9,7 +9,8 @@
 #define NONE UINT32_MAX
 
 struct cc_flows {
-    uint32_t *slot;    /* entry index + 1, 0 = empty */
+    uint64_t *slot;    /* entry index + 1 | hash << 32; 0 = empty: a probe
+                        * looks at an entry only when the hash matches */
     uint32_t mask;     /* slots - 1 */
     uint32_t count, max;
     cc_flow **slabs;
@@ -124,35 +125,43 @@ static inline bool key_eq(const cc_flow_key *a, const cc_flow_key *b)
 cc_flow *cc_flows_find(cc_flows *t, const cc_flow_key *k, uint32_t hash)
 {
     for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-        uint32_t s = t->slot[i];
+        uint64_t s = t->slot[i];
         if (!s)
             return NULL;
-        cc_flow *f = entry(t, s - 1);
-        if (f->hash == hash && key_eq(&f->key, k))
-            return f;
+        if ((uint32_t)(s >> 32) == hash) {
+            cc_flow *f = entry(t, (uint32_t)s - 1);
+            if (key_eq(&f->key, k))
+                return f;
+        }
     }
 }
 
-static void place(cc_flows *t, cc_flow *f)
+static inline uint64_t slot_of(const cc_flow *f)
 {
-    uint32_t i = f->hash & t->mask;
+    return (uint64_t)f->hash << 32 | (f->idx + 1);
+}
+
+static void place(cc_flows *t, uint64_t s)
+{
+    uint32_t i = (uint32_t)(s >> 32) & t->mask;
     while (t->slot[i])
         i = (i + 1) & t->mask;
-    t->slot[i] = f->idx + 1;
+    t->slot[i] = s;
 }
 
 static bool grow_index(cc_flows *t)
 {
     uint32_t n = (t->mask + 1) * 2;
-    uint32_t *s = calloc(n, sizeof *s);
+    uint64_t *s = calloc(n, sizeof *s);
     if (!s)
         return false;
-    uint32_t *old = t->slot, old_n = t->mask + 1;
+    uint64_t *old = t->slot;
+    uint32_t old_n = t->mask + 1;
     t->slot = s;
     t->mask = n - 1;
     for (uint32_t i = 0; i < old_n; i++)
         if (old[i])
-            place(t, entry(t, old[i] - 1));
+            place(t, old[i]);
     free(old);
     return true;
 }
@@ -213,7 +222,7 @@ cc_flow *cc_flows_insert(cc_flows *t, const cc_flow_key *k, uint32_t hash)
     f->key = *k;
     f->hash = hash;
     f->idx = idx;
-    place(t, f);
+    place(t, slot_of(f));
     list_append(t, f, CC_LIST_ACTIVE);
     t->count++;
     return f;
@@ -222,11 +231,12 @@ cc_flow *cc_flows_insert(cc_flows *t, const cc_flow_key *k, uint32_t hash)
 void cc_flows_remove(cc_flows *t, cc_flow *f)
 {
     /* backward-shift deletion keeps probe chains intact without tombstones */
+    uint64_t me = slot_of(f);
     uint32_t i = f->hash & t->mask;
-    while (t->slot[i] != f->idx + 1)
+    while (t->slot[i] != me)
         i = (i + 1) & t->mask;
     for (uint32_t j = (i + 1) & t->mask; t->slot[j]; j = (j + 1) & t->mask) {
-        uint32_t home = entry(t, t->slot[j] - 1)->hash & t->mask;
+        uint32_t home = (uint32_t)(t->slot[j] >> 32) & t->mask;
         bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (stays)
             continue;

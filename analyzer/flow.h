@@ -1,10 +1,12 @@
 /*
  * flow.h - the table of live flows (TCP connections, UDP peer pairs).
  *
- * Open addressing with linear probing over a power-of-two index, entries
- * in fixed slabs (their addresses never move), two intrusive lists in the
- * order flows were last touched (active, and closing after FIN or RST):
- * a lookup is one hash and usually one key comparison, the idle sweep
+ * Open addressing with linear probing over a power-of-two index that
+ * holds each entry's hash beside its number (a probe reads an entry only
+ * when the hash matches), entries in fixed slabs (their addresses never
+ * move), two intrusive lists in the order flows were last touched
+ * (active, and closing after FIN or RST): a lookup is one hash, one
+ * index read and usually one key comparison, the idle sweep
  * looks only at the front of each list, and nothing is allocated per
  * packet.  Every decision here depends on packet headers only: with -j,
  * one leader keeps the table for the whole file (session.h).
