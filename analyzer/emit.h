@@ -51,7 +51,7 @@ typedef struct cc_stats {
     cc_vstat a[CC_A__COUNT];           /* analyzer-only codes */
     uint64_t violations;
     int worst;                         /* highest severity seen, 0 none */
-    /* whole-file facts (shard 0 sets them; the leader hands them to it) */
+    /* whole-file facts (shard 0, the reader of the file, sets them) */
     uint64_t frames, bytes_read, tcp_packets, udp_packets, frag_dropped;
     uint64_t skipped[CC_SKIP__COUNT];
     int lt_val[8];                     /* frames by link type (the first 8) */

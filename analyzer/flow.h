@@ -42,6 +42,7 @@ typedef struct cc_flow {
     uint8_t base_set;     /* bit e: base_seq[e] is known */
     uint32_t base_seq[2]; /* first sequence number seen from each endpoint */
     void *sess;           /* the session, when this shard owns the flow */
+    uint16_t owner;       /* the shard that follows the session (with -j) */
 } cc_flow;
 
 typedef struct cc_flows cc_flows;

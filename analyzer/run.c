@@ -19,6 +19,8 @@
 
 /* CHARGECAP_QUEUE_MAX (tests only) makes the spill path easy to reach. */
 static uint32_t queue_max = QUEUE_MAX_DEFAULT;
+/* For the tests, CHARGECAP_ASSIGN: who follows the sessions of a split file */
+static enum { ASSIGN_BALANCE, ASSIGN_LEADER, ASSIGN_WORKERS, ASSIGN_TURNS } assign_mode;
 #define QUEUE_MAX queue_max
 
 volatile sig_atomic_t cc_stop;
@@ -297,13 +299,13 @@ static cc_chunk *chan_pop(cc_chan *c)
 
 #define BATCH_TARGET (64u * 1024) /* bytes of operations handed over at once */
 #define FEED_MAX 8                /* batches queued per worker */
+#define ASSIGN_DEPTH 2            /* batches queued: a worker is busy (assign()) */
 
 typedef struct cc_batch {
     struct cc_batch *next;
     uint64_t watermark; /* every operation for this worker up to this key is here */
     bool force;         /* the worker hands its records over now */
     bool last;          /* the leader has finished */
-    cc_stats *facts;    /* with the last batch of worker 0: the file's counters */
     sbuf data;          /* cc_op, its bytes, padding to 8 bytes; ... */
 } cc_batch;
 
@@ -312,6 +314,7 @@ typedef struct cc_feed {
     pthread_cond_t cv;
     cc_batch *head, *tail;
     uint32_t n;
+    _Atomic uint32_t depth; /* n, for the leader's choice of a worker */
     cc_batch *spare; /* batches the worker is done with, for the leader again */
     uint32_t n_spare;
 } cc_feed;
@@ -322,8 +325,7 @@ typedef struct cc_file {
     int nshards;
     int dirfd;       /* --extract folder, -1 */
     cc_chan *chans;  /* one per shard (threaded runs) */
-    cc_feed *feeds;  /* one per shard, when the file is split */
-    pthread_t leader;
+    cc_feed *feeds;  /* one per shard, when the file is split (shard 0: the leader's, unused) */
 } cc_file;
 
 typedef struct cc_job {
@@ -347,9 +349,11 @@ typedef struct runner {
     cc_stats *inline_stats;
 } runner;
 
+struct leader;
 typedef struct job_sink {
     runner *R;
     cc_job *j;
+    struct leader *L; /* shard 0 of a split file: its leader */
 } job_sink;
 
 static void inline_chunk(void *ctx, cc_chunk *k)
@@ -364,10 +368,23 @@ static void inline_chunk(void *ctx, cc_chunk *k)
     progress_draw(false);
 }
 
+static void leader_unblock(struct leader *L);
+
 static void chan_chunk(void *ctx, cc_chunk *k)
 {
     job_sink *s = ctx;
-    chan_push(&s->j->f->chans[s->j->shard], k);
+    cc_chan *c = &s->j->f->chans[s->j->shard];
+    if (s->L) {
+        /* the leader's own records: when its channel is (nearly) full, the
+         * push may wait for the merge, and the merge for a worker's
+         * records - so the workers get what the leader has for them first */
+        pthread_mutex_lock(&c->mu);
+        bool may_wait = c->n + 1 >= QUEUE_MAX;
+        pthread_mutex_unlock(&c->mu);
+        if (may_wait)
+            leader_unblock(s->L);
+    }
+    chan_push(c, k);
 }
 
 /* ---- reading a file: one shard of it, or the leader of a split file ------------------- */
@@ -484,7 +501,7 @@ static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
 {
     const cc_config *cfg = R->o->cfg;
     cc_file *f = j->f;
-    job_sink sink = {R, j};
+    job_sink sink = {R, j, NULL};
     cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
     if (!e)
         oom();
@@ -515,7 +532,9 @@ typedef struct leader {
     runner *R;
     cc_file *f;
     cc_shard *sh;
+    cc_emit *e;     /* the leader's own sessions' records */
     cc_batch **cur; /* the batch being filled, per worker */
+    int next_w;     /* where assign() starts looking */
 } leader;
 
 static cc_batch *batch_new(void)
@@ -534,11 +553,10 @@ static void batch_free(cc_batch *b)
     if (!b)
         return;
     sb_free(&b->data);
-    free(b->facts);
     free(b);
 }
 
-static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts);
+static void feed_send(leader *L, int w, bool force, bool last);
 
 /* An empty batch for worker w: one it is done with, else a new one. */
 static cc_batch *batch_get(leader *L, int w)
@@ -554,7 +572,6 @@ static cc_batch *batch_get(leader *L, int w)
     if (!b)
         return batch_new();
     b->data.n = 0;
-    b->facts = NULL;
     return b;
 }
 
@@ -579,15 +596,18 @@ static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
     if (bounded && q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded)) {
         pthread_mutex_unlock(&q->mu);
         /* this worker is behind: the merge may be waiting for another
-         * worker's records, so every other worker gets what it has now */
-        for (int k = 0; k < L->f->nshards; k++)
+         * shard's records, so every other worker gets what it has now,
+         * and the leader's own records go out */
+        for (int k = 1; k < L->f->nshards; k++)
             if (k != w)
-                feed_send(L, k, true, false, NULL);
+                feed_send(L, k, true, false);
+        cc_emit_flush(L->e, cc_shard_ev(L->sh), true, false, NULL);
         pthread_mutex_lock(&q->mu);
         while (q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded))
             pthread_cond_wait(&q->cv, &q->mu);
     }
     FIFO_PUSH(q, b);
+    atomic_store_explicit(&q->depth, q->n, memory_order_relaxed);
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
@@ -599,21 +619,53 @@ static cc_batch *feed_pop(cc_feed *q)
         pthread_cond_wait(&q->cv, &q->mu);
     cc_batch *b;
     FIFO_POP(q, b);
+    atomic_store_explicit(&q->depth, q->n, memory_order_relaxed);
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
     return b;
 }
 
 /* Hand worker w its batch (an empty one too: the watermark moves on). */
-static void feed_send(leader *L, int w, bool force, bool last, cc_stats *facts)
+static void feed_send(leader *L, int w, bool force, bool last)
 {
     cc_batch *b = L->cur[w] ? L->cur[w] : batch_get(L, w);
     L->cur[w] = NULL;
     b->watermark = L->sh ? cc_shard_ev(L->sh) : 0;
     b->force = force;
     b->last = last;
-    b->facts = facts;
     feed_push(L, w, b, !force && !last);
+}
+
+/* Who follows a new session: the worker with the fewest batches waiting
+ * (in turn among equals), unless every worker has ASSIGN_DEPTH or more
+ * waiting: then the leader itself.  The leader's own work (reading, the
+ * headers, the flow table) is always there, so it takes sessions only
+ * when the workers are behind, and the load evens out whatever the mix of
+ * header and protocol work in the capture.  The output does not depend on
+ * who follows a session: every session is followed on its own, and the
+ * merge orders the records by key. */
+static int assign(void *ctx)
+{
+    leader *L = ctx;
+    int n = L->f->nshards - 1, best = 0;
+    if (assign_mode == ASSIGN_LEADER)
+        return 0;
+    if (assign_mode == ASSIGN_TURNS) /* 0, 1, .. n in turn */
+        return L->next_w = (L->next_w + 1) % (n + 1);
+    uint32_t best_d = ASSIGN_DEPTH;
+    for (int i = 0; i < n; i++) {
+        int w = 1 + (L->next_w + i) % n;
+        uint32_t d = atomic_load_explicit(&L->f->feeds[w].depth, memory_order_relaxed);
+        if (d < best_d) {
+            best = w;
+            best_d = d;
+        }
+    }
+    if (best)
+        L->next_w = best % n;
+    else if (assign_mode == ASSIGN_WORKERS)
+        best = 1 + (L->next_w++ % n);
+    return best;
 }
 
 static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const uint8_t *dgram,
@@ -646,70 +698,76 @@ static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const 
     memset(d, 0, (size_t)(b->p + b->n + n - d));
     b->n += n;
     if (b->n >= BATCH_TARGET)
-        feed_send(L, w, false, false, NULL);
+        feed_send(L, w, false, false);
+}
+
+/* Every worker gets its batch now (without waiting for room). */
+static void leader_unblock(leader *L)
+{
+    for (int w = 1; w < L->f->nshards; w++)
+        feed_send(L, w, true, false);
 }
 
 static void leader_tick(void *ctx, bool big)
 {
     leader *L = ctx;
     if (big) /* the watermarks move on, for the merge */
-        for (int w = 0; w < L->f->nshards; w++)
-            feed_send(L, w, true, false, NULL);
+        for (int w = 1; w < L->f->nshards; w++)
+            feed_send(L, w, true, false);
+    cc_emit_flush(L->e, cc_shard_ev(L->sh), big, false, NULL);
 }
 
-/* The leader of file f: reads it, follows the flows, feeds the workers. */
-static void *leader_main(void *arg)
+/* Shard 0 of file f, the leader: reads the file, follows the flows and
+ * the sessions it keeps, feeds the workers the others. */
+static void run_leader(runner *R, cc_file *f, cc_emit *e, job_sink *sink)
 {
-    leader *L = arg;
-    cc_file *f = L->f;
-    cc_stats *st = calloc(1, sizeof *st); /* the file's facts (no arrays) */
-    if (!st)
+    leader L = {.R = R, .f = f, .e = e};
+    sink->L = &L;
+    if (!(L.cur = calloc((size_t)f->nshards, sizeof *L.cur)))
         oom();
+    cc_stats *st = cc_emit_stats(e);
     char err[320] = "";
     cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
+    uint64_t ev = 0;
+    cc_extract *x = NULL;
     if (!r) {
         snprintf(st->open_error, sizeof st->open_error, "%s", err);
     } else {
-        L->sh = cc_shard_leader(L->R->o->cfg, f->nshards, f->dirfd >= 0, route, L);
-        if (!L->sh)
+        x = shard_extract(R, f, 0, st);
+        L.sh = cc_shard_leader(R->o->cfg, e, x, f->nshards, f->dirfd >= 0, route, assign, &L);
+        if (!L.sh)
             oom();
-        read_all(r, L->sh, st, leader_tick, L);
+        read_all(r, L.sh, st, leader_tick, &L);
         cc_reader_close(r);
+        ev = cc_shard_ev(L.sh);
     }
-    for (int w = 0; w < f->nshards; w++)
-        feed_send(L, w, true, true, w == 0 ? st : NULL);
-    cc_shard_free(L->sh);
-    free(L->cur);
-    free(L);
-    return NULL;
+    for (int w = 1; w < f->nshards; w++)
+        feed_send(&L, w, true, true);
+    sink->L = NULL; /* the workers have everything */
+    cc_shard_free(L.sh);
+    free(L.cur);
+    shard_end(e, st, x, ev);
 }
 
-/* Worker `j->shard` of a split file: the sessions the leader hands it. */
+/* Worker `j->shard` of a split file: the sessions the leader hands it
+ * (shard 0 is the leader). */
 static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
 {
     const cc_config *cfg = R->o->cfg;
     cc_file *f = j->f;
-    job_sink sink = {R, j};
+    job_sink sink = {R, j, NULL};
     cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
     if (!e)
         oom();
     if (j->shard == 0) {
-        leader *L = calloc(1, sizeof *L);
-        if (!L || !(L->cur = calloc((size_t)f->nshards, sizeof *L->cur)))
-            oom();
-        L->R = R;
-        L->f = f;
-        if (pthread_create(&f->leader, NULL, leader_main, L)) {
-            fputs("chargecap: cannot start a thread\n", stderr);
-            abort();
-        }
+        run_leader(R, f, e, &sink);
+        return;
     }
     cc_stats *st = cc_emit_stats(e);
     cc_extract *x = shard_extract(R, f, j->shard, st);
     cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
     if (!sh)
         oom();
-    cc_stats *facts = NULL;
     for (;;) {
         cc_batch *b = feed_pop(&f->feeds[j->shard]);
         for (size_t at = 0; at + sizeof(cc_op) <= b->data.n;) {
@@ -725,38 +783,12 @@ static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
         bool last = b->last;
         if (!last)
             cc_emit_flush(e, b->watermark, b->force, false, NULL);
-        facts = b->facts;
-        b->facts = NULL;
         batch_put(&f->feeds[j->shard], b);
         if (last)
             break;
     }
-    if (facts) {
-        /* the whole file's facts, from the leader (its warning first) */
-        char xwarn[sizeof st->warning];
-        memcpy(xwarn, st->warning, sizeof xwarn);
-        cc_vstat *keep[CC_MAX_PROTOS];
-        memcpy(keep, st->v, sizeof keep);
-        cc_pstat proto[CC_MAX_PROTOS + 1];
-        memcpy(proto, st->proto, sizeof proto);
-        cc_vstat a[CC_A__COUNT];
-        memcpy(a, st->a, sizeof a);
-        uint64_t violations = st->violations;
-        int worst = st->worst;
-        *st = *facts;
-        memcpy(st->v, keep, sizeof keep);
-        memcpy(st->proto, proto, sizeof proto);
-        memcpy(st->a, a, sizeof a);
-        st->violations = violations;
-        st->worst = worst;
-        if (!st->warning[0])
-            memcpy(st->warning, xwarn, sizeof xwarn);
-        free(facts);
-    }
     uint64_t ev = cc_shard_ev(sh);
     cc_shard_free(sh);
-    if (j->shard == 0)
-        pthread_join(f->leader, NULL);
     shard_end(e, st, x, ev);
 }
 
@@ -905,6 +937,12 @@ int cc_run(const cc_run_opts *o, cc_input *in, int n, cc_outputs *out)
     const char *qm = getenv("CHARGECAP_QUEUE_MAX");
     if (qm && atoi(qm) > 0)
         queue_max = (uint32_t)atoi(qm);
+    const char *am = getenv("CHARGECAP_ASSIGN");
+    assign_mode = !am                       ? ASSIGN_BALANCE
+                  : !strcmp(am, "leader")  ? ASSIGN_LEADER
+                  : !strcmp(am, "workers") ? ASSIGN_WORKERS
+                  : !strcmp(am, "turns")   ? ASSIGN_TURNS
+                                           : ASSIGN_BALANCE;
     prog.on = o->progress;
     prog.total = total;
     prog.start = prog.last = now_s();

@@ -143,6 +143,7 @@ struct cc_shard {
     char msg[320];
     /* -j leader: where the workers' operations go */
     cc_route_fn route;
+    cc_assign_fn assign;
     void *route_ctx;
     bool keep_raw;
     /* -j worker: its sessions by the leader's flow entry */
@@ -172,12 +173,13 @@ cc_shard *cc_shard_new(const cc_config *cfg, cc_emit *emit, cc_extract *x, int s
 
 static void session_free(cc_shard *sh, cc_session *s);
 
-cc_shard *cc_shard_leader(const cc_config *cfg, int nworkers, bool keep_raw, cc_route_fn route,
-                          void *ctx)
+cc_shard *cc_shard_leader(const cc_config *cfg, cc_emit *emit, cc_extract *x, int nshards,
+                          bool keep_raw, cc_route_fn route, cc_assign_fn assign, void *ctx)
 {
-    cc_shard *sh = cc_shard_new(cfg, NULL, NULL, -1, nworkers);
+    cc_shard *sh = cc_shard_new(cfg, emit, x, 0, nshards);
     if (sh) {
         sh->route = route;
+        sh->assign = assign;
         sh->route_ctx = ctx;
         sh->keep_raw = keep_raw;
     }
@@ -1088,15 +1090,7 @@ static void udp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *p
 
 /* ---- flows ------------------------------------------------------------------------------------ */
 
-static int owner(const cc_shard *sh, const cc_flow *f)
-{
-    return (int)((f->id - 1) % (uint64_t)sh->nshards);
-}
-
-static bool owned(const cc_shard *sh, const cc_flow *f)
-{
-    return owner(sh, f) == sh->shard;
-}
+static bool owned(const cc_shard *sh, const cc_flow *f) { return f->owner == sh->shard; }
 
 static void next_ev(cc_shard *sh)
 {
@@ -1108,10 +1102,10 @@ static void next_ev(cc_shard *sh)
 static void end_flow(cc_shard *sh, cc_flow *f, uint8_t why)
 {
     next_ev(sh);
-    if (sh->route) {
+    if (!owned(sh, f)) {
         cc_op op = {.kind = CC_OP_END, .why = why, .flow = f->idx, .frame = sh->frame,
                     .ev = sh->ev, .id = f->id, .ts = sh->ts};
-        sh->route(sh->route_ctx, owner(sh, f), &op, NULL, NULL, NULL);
+        sh->route(sh->route_ctx, f->owner, &op, NULL, NULL, NULL);
     }
     if (f->sess)
         session_end(sh, f->sess, why);
@@ -1186,6 +1180,7 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
             abort();
         }
         f->id = ++sh->next_id;
+        f->owner = sh->assign ? (uint16_t)sh->assign(sh->route_ctx) : (uint16_t)sh->shard;
         if (owned(sh, f))
             f->sess = session_new(sh, f->id, f, &pk, rec->linktype);
     }
@@ -1205,7 +1200,7 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
     }
     cc_flows_touch(sh->flows, f, (f->rst || f->fin == 3) ? CC_LIST_CLOSING : CC_LIST_ACTIVE);
 
-    if (sh->route) {
+    if (!owned(sh, f)) {
         cc_op op;
         op.kind = CC_OP_PACKET;
         op.why = 0;
@@ -1225,7 +1220,7 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec)
         op.id = f->id;
         op.ts = rec->ts_ns;
         op.pk = pk;
-        sh->route(sh->route_ctx, owner(sh, f), &op, rec->data, dg, raw);
+        sh->route(sh->route_ctx, f->owner, &op, rec->data, dg, raw);
         return;
     }
     if (f->sess)

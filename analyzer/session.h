@@ -5,8 +5,8 @@
  * With one thread, one shard reads every packet of a file, keeps the flow
  * table and every session.  When -j splits a file, a leader shard reads
  * it and keeps the flow table for all flows (session numbers, idle
- * sweeps, evictions), and hands each worker shard the packets and ends of
- * the sessions it owns (session number modulo the number of workers); see
+ * sweeps, evictions), follows some sessions itself and hands each worker
+ * shard the packets and ends of the sessions it gave that worker; see
  * cc_shard_leader() below.
  */
 #ifndef CHARGECAP_SESSION_H
@@ -175,15 +175,16 @@ void cc_shard_packet(cc_shard *sh, const cc_rec *rec);
 void cc_shard_finish(cc_shard *sh);
 /* The event counter: every record so far has a key up to it. */
 uint64_t cc_shard_ev(const cc_shard *sh);
-/* ---- -j: one reader (the leader) follows the flows, N workers the sessions ----
+/* ---- -j: one reader (the leader) follows the flows, the shards the sessions ----
  *
- * The leader is a shard that owns no session: it reads the file, decodes
- * the headers, keeps the flow table (session numbers, idle sweeps,
- * evictions, port reuse: every decision that needs all flows) and hands
- * each worker, through `route`, what concerns the sessions it owns (flow
- * number modulo the workers), in the order of the event keys: a packet
- * of one of its flows, or the end of one.  A worker is a shard that only
- * follows those sessions (cc_shard_op), so no packet is decoded twice. */
+ * The leader is shard 0: it reads the file, decodes the headers, keeps the
+ * flow table (session numbers, idle sweeps, evictions, port reuse: every
+ * decision that needs all flows).  When a flow starts, `assign` says which
+ * shard follows its session: the leader itself, or a worker.  The leader
+ * hands each worker, through `route`, what concerns its sessions, in the
+ * order of the event keys: a packet of one of its flows, or the end of
+ * one.  A worker is a shard that only follows those sessions
+ * (cc_shard_op), so no packet is decoded twice. */
 enum { CC_OP_PACKET = 1, CC_OP_END = 2 };
 typedef struct cc_op {
     uint8_t kind;       /* CC_OP_* */
@@ -203,9 +204,15 @@ typedef struct cc_op {
 
 typedef void (*cc_route_fn)(void *ctx, int worker, const cc_op *op, const uint8_t *data,
                             const uint8_t *dgram, const sbuf *raw);
-/* A leader for `nworkers` workers; keep_raw: fragments' records for --extract. */
-cc_shard *cc_shard_leader(const cc_config *cfg, int nworkers, bool keep_raw, cc_route_fn route,
-                          void *ctx);
+/* The shard that will follow a new flow's session: 0 (the leader) or a worker. */
+typedef int (*cc_assign_fn)(void *ctx);
+/* The leader of a file split into `nshards` shards: shard 0, which reads the
+ * file and keeps the flow table, follows the sessions `assign` gives it
+ * itself (into emit and x, like a shard of its own) and routes the others'
+ * operations to their workers (1 .. nshards-1).  keep_raw: fragments'
+ * records for --extract. */
+cc_shard *cc_shard_leader(const cc_config *cfg, cc_emit *emit, cc_extract *x, int nshards,
+                          bool keep_raw, cc_route_fn route, cc_assign_fn assign, void *ctx);
 /* One operation of the leader, in a worker (`bytes`: the packet, then the
  * datagram, then the raw records).  The event key becomes op->ev. */
 void cc_shard_op(cc_shard *sh, const cc_op *op, const uint8_t *bytes);
