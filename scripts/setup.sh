@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 cs_deps
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CHARGESHARK_SYSTEM_INSTALL:+-DCHARGESHARK_SYSTEM_INSTALL=ON}
-cmake --build build -j"$(nproc)"
+# release, with debug information, chargecap optimized by profile
+# (scripts/pgo-build.sh trains it on samples/ first)
+scripts/pgo-build.sh build -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g \
+    ${CHARGESHARK_SYSTEM_INSTALL:+-DCHARGESHARK_SYSTEM_INSTALL=ON}
 cmake --install build
 
 abi=$(basename "$(dirname "$(dirname "$(ls build/plugins/*/epan/chargeshark.so)")")")
