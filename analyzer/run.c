@@ -534,6 +534,7 @@ typedef struct leader {
     cc_shard *sh;
     cc_emit *e;     /* the leader's own sessions' records */
     cc_batch **cur; /* the batch being filled, per worker */
+    int sending;    /* the worker whose batch feed_send() is handing over, or 0 */
     int next_w;     /* where assign() starts looking */
 } leader;
 
@@ -633,7 +634,12 @@ static void feed_send(leader *L, int w, bool force, bool last)
     b->watermark = L->sh ? cc_shard_ev(L->sh) : 0;
     b->force = force;
     b->last = last;
+    /* feed_push() may flush the leader's records while it waits, and that
+     * may call leader_unblock(): which must not hand w a batch before b */
+    int was = L->sending;
+    L->sending = w;
     feed_push(L, w, b, !force && !last);
+    L->sending = was;
 }
 
 /* Who follows a new session: the worker with the fewest batches waiting
@@ -705,7 +711,8 @@ static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const 
 static void leader_unblock(leader *L)
 {
     for (int w = 1; w < L->f->nshards; w++)
-        feed_send(L, w, true, false);
+        if (w != L->sending)
+            feed_send(L, w, true, false);
 }
 
 static void leader_tick(void *ctx, bool big)
