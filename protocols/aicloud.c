@@ -407,15 +407,25 @@ static const cs_option_def options[AO__COUNT] = {
 
 /* ---- lookups ------------------------------------------------------------------- */
 
+/* Every frame looks its command up: a switch (a jump table or a few
+ * compares) instead of a walk through the table. */
+#define AC_CMD_IDX(code, dir, kind, name, short_) CMD_IDX_##code,
+enum { AC_COMMANDS(AC_CMD_IDX) CMD_IDX__COUNT };
+#define AC_CMD_CASE(code, dir, kind, name, short_) \
+    case code:                                      \
+        return &cmds[CMD_IDX_##code];
+
 static const accmd *find_cmd(uint16_t code)
 {
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (cmds[i].code == code)
-            return &cmds[i];
-    return NULL;
+    switch (code) {
+        AC_COMMANDS(AC_CMD_CASE)
+    default:
+        return NULL;
+    }
 }
 
-static bool class_known(uint8_t c) { return cs_vs_find(class_vals, c) != NULL; }
+/* The classes of class_vals. */
+static bool class_known(uint8_t c) { return c == 0xA0 || c == 0xAA || c == 0xF0 || c == 0xEF; }
 
 static const acparam *find_param(uint16_t id)
 {
@@ -918,8 +928,14 @@ static void ac_sess_end(void *sv, cs_out *o)
 
 /* ---- output helpers: items in the unescaped frame --------------------------------- */
 
+/* Without CS_WANT_ITEMS no item is made: the helpers return -1 before
+ * calling into the library, since most frames add a dozen of them. */
+static inline bool want_items(const cs_out *o) { return (o->want & CS_WANT_ITEMS) != 0; }
+
 static int dadd(cs_out *o, int field, uint32_t off, uint32_t len, uint64_t v)
 {
+    if (!want_items(o))
+        return -1;
     int it = cs_item_add(o, field, off, len, v);
     cs_item_flag(o, it, CS_IF_DERIVED);
     return it;
@@ -927,6 +943,8 @@ static int dadd(cs_out *o, int field, uint32_t off, uint32_t len, uint64_t v)
 
 static int dstr(cs_out *o, int field, uint32_t off, uint32_t len, const char *s, size_t n)
 {
+    if (!want_items(o))
+        return -1;
     int it = cs_item_str(o, field, off, len, s, n);
     cs_item_flag(o, it, CS_IF_DERIVED);
     return it;
@@ -934,6 +952,8 @@ static int dstr(cs_out *o, int field, uint32_t off, uint32_t len, const char *s,
 
 static int gen_item(cs_out *o, int field, uint64_t v)
 {
+    if (!want_items(o))
+        return -1;
     int it = cs_item_add(o, field, 0, 0, v);
     cs_item_flag(o, it, CS_IF_GENERATED);
     return it;
@@ -947,6 +967,13 @@ static int derived_viol(cs_out *o, int idx)
 }
 #define DVIOL(o, code, item, off, len, ...) \
     derived_viol(o, cs_viol_add(o, code, item, off, len, __VA_ARGS__))
+
+/* cs_info() without the call (and its arguments) when Info is not wanted. */
+#define INFO(o, ...)                          \
+    do {                                      \
+        if ((o)->want & CS_WANT_INFO)         \
+            cs_info(o, __VA_ARGS__);          \
+    } while (0)
 
 /* ---- the data cursor ------------------------------------------------------------------- */
 
@@ -1413,15 +1440,15 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         if (n)
             rd_bytes(c, AF_PAYLOAD, n);
         if (!class_known(h->cls))
-            cs_info(o, "Unknown class 0x%02X cmd 0x%02X", h->cls, h->cmd);
+            INFO(o, "Unknown class 0x%02X cmd 0x%02X", h->cls, h->cmd);
         else
-            cs_info(o, "%s: unknown cmd 0x%02X", cs_vs_name(class_vals, h->cls, "?"), h->cmd);
+            INFO(o, "%s: unknown cmd 0x%02X", cs_vs_name(class_vals, h->cls, "?"), h->cmd);
         if (!h->request)
-            cs_info(o, " \u2192 %s", st);
+            INFO(o, " \u2192 %s", st);
         return;
     }
     if (h->generic) {
-        cs_info(o, "%s \u2192 %s (generic reply)", sn, st);
+        INFO(o, "%s \u2192 %s (generic reply)", sn, st);
         return;
     }
     switch (def->kind) {
@@ -1431,18 +1458,18 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
                 rd_bytes(c, AF_PASSWORD, n);
             else
                 need(c, 1, "the password");
-            cs_info(o, "%s dev %s", sn, dev);
+            INFO(o, "%s dev %s", sn, dev);
         } else {
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
             if (n) {
                 if (c->text) {
                     token_text(c->d + c->pos, n, a, sizeof a);
-                    cs_info(o, ", token %s", a);
+                    INFO(o, ", token %s", a);
                 }
                 rd_bytes(c, AF_LOGIN_TOKEN, n);
             } else if (h->token_len && c->text) {
                 token_text(c->d + h->token_off, h->token_len, a, sizeof a);
-                cs_info(o, ", token %s", a);
+                INFO(o, ", token %s", a);
             }
         }
         break;
@@ -1450,39 +1477,39 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         if (n)
             rd_bytes(c, AF_PAYLOAD, n);
         if (h->request)
-            cs_info(o, "%s dev %s", sn, dev);
+            INFO(o, "%s dev %s", sn, dev);
         else
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
         if (!h->request && h->token_len && c->text) {
             token_text(c->d + h->token_off, h->token_len, a, sizeof a);
-            cs_info(o, ", token %s", a);
+            INFO(o, ", token %s", a);
         }
         break;
     case K_HEARTBEAT:
         if (h->request)
-            cs_info(o, "%s dev %s", sn, dev);
+            INFO(o, "%s dev %s", sn, dev);
         else
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
         break;
     case K_P2P_REQ:
         if (h->request) {
             if (rd_id(c, AF_PEER_ID, "the target device ID", a))
-                cs_info(o, "%s dev %s \u2192 %s", sn, dev, a);
+                INFO(o, "%s dev %s \u2192 %s", sn, dev, a);
         } else if (peer_entry(c, entries_with_len(dialect, n), b, sizeof b)) {
-            cs_info(o, "%s \u2192 %s", sn, b);
+            INFO(o, "%s \u2192 %s", sn, b);
         }
         break;
     case K_P2P_CONFIRM:
         if (rd_id(c, AF_SENDER_ID, "the sender device ID", a)) {
             if (h->request)
-                cs_info(o, "%s from %s to %s", sn, a, dev);
+                INFO(o, "%s from %s to %s", sn, a, dev);
             else
-                cs_info(o, "%s from %s \u2192 %s", sn, a, st);
+                INFO(o, "%s from %s \u2192 %s", sn, a, st);
         }
         break;
     case K_GROUP:
         if (h->request) {
-            cs_info(o, "%s", sn);
+            INFO(o, "%s", sn);
             if (n)
                 rd_bytes(c, AF_PAYLOAD, n);
         } else {
@@ -1490,7 +1517,7 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             uint32_t count = 0;
             while (left(c) && peer_entry(c, wl, b, sizeof b))
                 count++;
-            cs_info(o, "%s \u2192 %u device%s", sn, count, count == 1 ? "" : "s");
+            INFO(o, "%s \u2192 %u device%s", sn, count, count == 1 ? "" : "s");
         }
         break;
     case K_VIA_PLATFORM:
@@ -1498,42 +1525,42 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         if (rd_id(c, AF_PEER_ID, "the device ID", a)) {
             uint32_t m = left(c);
             rd_bytes(c, AF_PAYLOAD, m);
-            cs_info(o, "%s, dev %s, %u byte%s", sn, a, m, m == 1 ? "" : "s");
+            INFO(o, "%s, dev %s, %u byte%s", sn, a, m, m == 1 ? "" : "s");
             if (!h->request)
-                cs_info(o, " \u2192 %s", st);
+                INFO(o, " \u2192 %s", st);
         }
         break;
     case K_TRANSPARENT:
     case K_OPAQUE:
         rd_bytes(c, AF_PAYLOAD, n);
-        cs_info(o, "%s, %u byte%s", sn, n, n == 1 ? "" : "s");
+        INFO(o, "%s, %u byte%s", sn, n, n == 1 ? "" : "s");
         if (!h->request)
-            cs_info(o, " \u2192 %s", st);
+            INFO(o, " \u2192 %s", st);
         break;
     case K_NONE:
-        cs_info(o, "%s", sn);
+        INFO(o, "%s", sn);
         if (!h->request)
-            cs_info(o, " \u2192 %s", st);
+            INFO(o, " \u2192 %s", st);
         break;
     case K_UPGRADE:
         if (!h->request) {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s, %u bytes", sn, st, n);
+            INFO(o, "%s \u2192 %s, %u bytes", sn, st, n);
         } else if (rd_string(c, AF_FILE_NAME, "File name", a, sizeof a) &&
                    rd_u8(c, AF_FILE_CHECKSUM, "the checksum", &v8, NULL)) {
-            cs_info(o, "%s %s (checksum 0x%02X)", sn, a, v8);
+            INFO(o, "%s %s (checksum 0x%02X)", sn, a, v8);
         }
         break;
     case K_UPGRADE_FRAME:
         if (!h->request) {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s, %u bytes", sn, st, n);
+            INFO(o, "%s \u2192 %s, %u bytes", sn, st, n);
         } else {
             uint16_t size;
             if (rd_string(c, AF_FILE_NAME, "File name", a, sizeof a) &&
                 rd_u16(c, AF_FRAME_NO, "the frame number", false, &v16, NULL) &&
                 rd_u16(c, AF_FRAME_SIZE, "the frame size", false, &size, NULL))
-                cs_info(o, "%s %s #%u (%u bytes)", sn, a, v16, size);
+                INFO(o, "%s %s #%u (%u bytes)", sn, a, v16, size);
         }
         break;
     case K_READ_CONFIG:
@@ -1543,14 +1570,14 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
                 break;
             h->param = v16;
             if (p)
-                cs_info(o, "%s %s", sn, p->short_);
+                INFO(o, "%s %s", sn, p->short_);
             else
-                cs_info(o, "%s 0x%04X", sn, v16);
+                INFO(o, "%s 0x%04X", sn, v16);
         } else if (reply_has_id(c->d + c->pos, n)) {
             const acparam *p = param_id(c, &v16);
             h->param = v16;
             param_value(c, p, left(c), b, sizeof b);
-            cs_info(o, "%s %s \u2192 %s", sn, p->short_, b);
+            INFO(o, "%s %s \u2192 %s", sn, p->short_, b);
             if (v16 == 0x000C && c->pos > c->start)
                 h->hb_value = c->d[c->pos - 1];
         } else {
@@ -1558,7 +1585,7 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             h->value_only = true;
             int it = rd_bytes(c, AF_PARAM_VALUE, n);
             cs_item_text(o, it, "value of the parameter read by the request");
-            cs_info(o, "%s \u2192 %u-byte value", sn, n);
+            INFO(o, "%s \u2192 %u-byte value", sn, n);
         }
         break;
     case K_WRITE_CONFIG:
@@ -1575,14 +1602,14 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             param_value(c, p, vn, b, sizeof b);
             cs_pop(o);
             if (p)
-                cs_info(o, "%s %s \u2190 %s", sn, p->short_, b);
+                INFO(o, "%s %s \u2190 %s", sn, p->short_, b);
             else
-                cs_info(o, "%s 0x%04X \u2190 %s", sn, v16, b);
+                INFO(o, "%s 0x%04X \u2190 %s", sn, v16, b);
             if (v16 == 0x000C && vn == 1)
                 h->hb_value = c->d[c->pos - 1];
         } else {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s, %u bytes", sn, st, n);
+            INFO(o, "%s \u2192 %s, %u bytes", sn, st, n);
         }
         break;
     case K_EVENT:
@@ -1591,18 +1618,18 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             if (!rd_u8(c, AF_EVENT_CODE, "the event code", &v8, &it))
                 break;
             rd_string(c, AF_EVENT_TEXT, "Description", a, sizeof a);
-            cs_info(o, "%s: %s \"%s\"", sn, cs_vs_name(event_vals, v8, "unknown event"), a);
+            INFO(o, "%s: %s \"%s\"", sn, cs_vs_name(event_vals, v8, "unknown event"), a);
         } else {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
         }
         break;
     case K_ADD_WIFI:
         if (rd_id(c, AF_WIFI_ID, "the WiFi terminal ID", a) && need(c, 8, "the WiFi password")) {
             rd_bytes(c, AF_WIFI_PASSWORD, 8);
-            cs_info(o, "%s %s", sn, a);
+            INFO(o, "%s %s", sn, a);
             if (!h->request)
-                cs_info(o, " \u2192 %s", st);
+                INFO(o, " \u2192 %s", st);
         }
         break;
     }
@@ -1764,18 +1791,17 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
     }
 }
 
-/* The device fact: the ID's 16 hex digits, copied as cs_fact_add(o, ..,
- * "%s", dev) would print them. */
-static void device_fact(cs_out *o, const char *dev)
+/* The device ID (8 bytes) as 16 hex digits into out[17], as cs_hex()
+ * writes them; every frame needs it for the device fact, so without
+ * cs_hex()'s general bounds. */
+static void device_hex(char *out, const uint8_t *id)
 {
-    if (o->n_facts >= CS_MAX_FACTS)
-        return;
-    uint32_t s = cs_arena_printable(o, dev, strlen(dev));
-    if (!s)
-        return;
-    o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
-    o->facts[o->n_facts].str = s;
-    o->n_facts++;
+    static const char hx[] = "0123456789ABCDEF";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hx[id[i] >> 4];
+        out[2 * i + 1] = hx[id[i] & 15];
+    }
+    out[16] = '\0';
 }
 
 static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n,
@@ -1793,7 +1819,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
                         b[0]);
         else
             cs_viol_add(o, AV_TRUNCATED, -1, 0, 0, "An empty frame");
-        cs_info(o, "[not an AI-Cloud frame]");
+        INFO(o, "[not an AI-Cloud frame]");
         cs_mark_stateless(o);
         return;
     }
@@ -1801,7 +1827,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     /* Unescape into the second view. */
     uint8_t *d = cs_derived_alloc(o, n, "Unescaped frame");
     if (!d) {
-        cs_info(o, "[out of memory]");
+        INFO(o, "[out of memory]");
         cs_mark_stateless(o);
         return;
     }
@@ -1846,7 +1872,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
             cs_viol_add(o, AV_TAIL_MISSING, -1, (uint32_t)n - 1, 1, "No tail");
         else
             dadd(o, AF_TAIL, u - 1, 1, d[u - 1]);
-        cs_info(o, "[truncated frame]");
+        INFO(o, "[truncated frame]");
         cs_mark_stateless(o);
         return;
     }
@@ -1903,7 +1929,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
               AICLOUD_MAX_FRAME);
     int cls_it = dadd(o, AF_CLASS, 3, 1, h.cls);
     h.cmd_item = dadd(o, AF_CMD, 4, 1, h.cmd);
-    if (h.def)
+    if (h.def && h.cmd_item >= 0)
         cs_item_text(o, h.cmd_item, "%s (0x%02X)", h.def->name, h.cmd);
     if (!class_known(h.cls))
         DVIOL(o, AV_CLASS_UNKNOWN, cls_it, 3, 1, "Unknown class 0x%02X", h.cls);
@@ -1916,9 +1942,9 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     if (h.status > 3)
         DVIOL(o, AV_STATUS_UNKNOWN, st_it, 9, 1, "Status 0x%02X is not 0x00-0x03", h.status);
     char dev[17];
-    cs_hex(dev, sizeof dev, d + 10, 8);
+    device_hex(dev, d + 10);
     dstr(o, AF_DEVICE_ID, 10, 8, dev, 16);
-    device_fact(o, dev);
+    cs_fact_add(o, CS_FACT_DEVICE_ID, "%s", dev);
 
     /* Token. */
     if (fi.dialect == AICLOUD_DIALECT_FIELD) {
@@ -1964,11 +1990,11 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     if (fi.tail)
         dadd(o, AF_TAIL, u - 1, 1, d[u - 1]);
     else
-        cs_info(o, " [no tail]");
+        INFO(o, " [no tail]");
     if (!o->info_len)
-        cs_info(o, "%s (%s)", c.name, c.kind);
+        INFO(o, "%s (%s)", c.name, c.kind);
     if (c.short_)
-        cs_info(o, " [short]");
+        INFO(o, " [short]");
     cs_mark_stateless(o);
 
     if (s)
