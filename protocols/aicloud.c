@@ -531,27 +531,44 @@ static bool cand_crc_ok(const uint8_t *u, uint32_t m)
 
 /* ---- scanning ------------------------------------------------------------------- */
 
-/* The offset of the first byte of b[i..end) that is c0, c1, c2 or c3, or
- * end; 16 bytes at a time where SSE2 is there. */
-static size_t scan4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1, uint8_t c2,
-                    uint8_t c3)
+/* Bit q set when b[i + q] is c0, c1, c2 or c3, for q < 16 and i + q <
+ * end; 16 bytes at once where SSE2 is there.  b[0..end) is readable (b
+ * is the frame's start), so near the end the 16 bytes before `end` are
+ * compared and shifted down, not read one by one. */
+static inline uint32_t mask4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1,
+                             uint8_t c2, uint8_t c3)
 {
 #ifdef __SSE2__
-    const __m128i v0 = _mm_set1_epi8((char)c0), v1 = _mm_set1_epi8((char)c1);
-    const __m128i v2 = _mm_set1_epi8((char)c2), v3 = _mm_set1_epi8((char)c3);
-    for (; i + 16 <= end; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, v0), _mm_cmpeq_epi8(x, v1)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(x, v2), _mm_cmpeq_epi8(x, v3)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits)
-            return i + (size_t)__builtin_ctz(bits);
+    if (end >= 16) {
+        size_t at = i + 16 <= end ? i : end - 16;
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + at));
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)c0)),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8((char)c1))),
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)c2)),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8((char)c3))));
+        /* bit p is b[at + p]; shifted, bit q is b[i + q] */
+        return (uint32_t)_mm_movemask_epi8(m) >> (i - at);
     }
 #endif
-    for (; i < end; i++) {
-        uint8_t c = b[i];
+    uint32_t bits = 0;
+    for (size_t q = 0; q < 16 && i + q < end; q++) {
+        uint8_t c = b[i + q];
         if (c == c0 || c == c1 || c == c2 || c == c3)
-            return i;
+            bits |= 1u << q;
+    }
+    return bits;
+}
+
+/* The offset of the first byte of b[i..end) that is c0, c1, c2 or c3, or
+ * end. */
+static inline size_t scan4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1,
+                           uint8_t c2, uint8_t c3)
+{
+    for (; i < end; i += 16) {
+        uint32_t bits = mask4(b, i, end, c0, c1, c2, c3);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
     }
     return end;
 }
@@ -693,23 +710,6 @@ static cs_frame_kind at_delimiter(ac_scan *sc, size_t j, uint32_t m, size_t *len
     return CS_FRAME_SKIP;
 }
 
-/* The escape pairs `esc` 01 and `esc` 02 in b[from..end).  Neither 01
- * nor 02 is an escape byte or a delimiter, so the two escape bytes'
- * pairs can be counted apart, a pair's second byte never starts one, and
- * no pair spans a delimiter. */
-static uint32_t esc_pairs(const uint8_t *b, size_t from, size_t end, uint8_t esc)
-{
-    uint32_t n = 0;
-    const uint8_t *p = b + from, *e = b + end;
-    while (p < e && (p = memchr(p, esc, (size_t)(e - p))) != NULL) {
-        if (e - p >= 2 && (p[1] == 0x01 || p[1] == 0x02)) {
-            n++;
-            p++;
-        }
-        p++;
-    }
-    return n;
-}
 
 static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
 {
@@ -722,7 +722,7 @@ static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
         *len = h ? (size_t)(h - b) : avail;
         return CS_FRAME_SKIP;
     }
-    /* Only delimiters and escape bytes matter, found with memchr: the
+    /* Only delimiters and escape bytes matter, found in one scan: the
      * first 0x55 (or the scan bound) ends the search; each 0xAA before it
      * is a field tail candidate.  The unescaped size before an offset is
      * the wire size less the escape pairs before it (a dialect's own). */
@@ -730,26 +730,36 @@ static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
     ac_scan sc = {.b = b, .ld = {{bd, 1, 0, false}, 1}, .lf = {{bf, 1, 0, true}, 1}};
     bd[0] = bf[0] = AICLOUD_HEAD;
     size_t lim = avail < AICLOUD_MAX_WIRE ? avail : AICLOUD_MAX_WIRE;
-    const uint8_t *hd = memchr(b + 1, AICLOUD_HEAD, lim - 1), *aa;
-    size_t end = hd ? (size_t)(hd - b) : lim, from = 1;
-    uint32_t pairs_doc = 0, pairs_field = 0; /* in b[1..from) */
-    while ((aa = memchr(b + from, AICLOUD_TAIL_FIELD, end - from)) != NULL) {
-        size_t k = (size_t)(aa - b);
-        uint32_t pd = esc_pairs(b, from, k, AICLOUD_ESC);
-        pairs_doc += pd;
-        pairs_field += pd + esc_pairs(b, from, k, AICLOUD_ESC_FIELD);
-        uint32_t m = (uint32_t)(k - pairs_field);
-        if (field_accept(b, k, m, &sc.lf)) {
-            *len = k + 1;
-            return CS_FRAME_PDU;
+    uint32_t pairs_doc = 0, pairs_field = 0; /* before the byte looked at */
+    for (size_t base = 1; base < lim; base += 16) {
+        uint32_t bits = mask4(b, base, lim, AICLOUD_HEAD, AICLOUD_TAIL_FIELD, AICLOUD_ESC,
+                              AICLOUD_ESC_FIELD);
+        for (; bits; bits &= bits - 1) {
+            size_t i = base + (size_t)__builtin_ctz(bits);
+            uint8_t c = b[i];
+            if (c == AICLOUD_HEAD)
+                return at_delimiter(&sc, i, (uint32_t)(i - pairs_doc), len);
+            if (c == AICLOUD_TAIL_FIELD) {
+                uint32_t m = (uint32_t)(i - pairs_field);
+                if (field_accept(b, i, m, &sc.lf)) {
+                    *len = i + 1;
+                    return CS_FRAME_PDU;
+                }
+                if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
+                    sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)i, m};
+                continue;
+            }
+            /* An escape byte: a pair with 01 or 02.  Neither is an
+             * escape byte or a delimiter, so the pair's second byte is
+             * never looked at here and no pair spans a delimiter; 0x54
+             * pairs count in both dialects, 0xA9 pairs in the field
+             * dialect only. */
+            if (i + 1 < lim && (b[i + 1] == 0x01 || b[i + 1] == 0x02)) {
+                pairs_field++;
+                if (c == AICLOUD_ESC)
+                    pairs_doc++;
+            }
         }
-        if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
-            sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)k, m};
-        from = k + 1;
-    }
-    if (hd) {
-        pairs_doc += esc_pairs(b, from, end, AICLOUD_ESC);
-        return at_delimiter(&sc, end, (uint32_t)(end - pairs_doc), len);
     }
     if (lim == AICLOUD_MAX_WIRE)
         return at_delimiter(&sc, 0, 0, len);
@@ -777,6 +787,16 @@ static bool has_field_escapes(const uint8_t *b, size_t n)
     return false;
 }
 
+/* A bad escape (kind 0) or an unescaped delimiter at wire offset off. */
+static void frame_fault(ac_frame_info *fi, uint32_t off, uint8_t kind)
+{
+    if (fi->n_bad < AC_MAX_BAD) {
+        fi->bad_off[fi->n_bad] = off;
+        fi->bad_kind[fi->n_bad] = kind;
+    }
+    fi->n_bad++;
+}
+
 /* Unescape b[0..n) (b[0] is the head) into out[0..n): head, body, tail. */
 static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uint8_t *out,
                            ac_frame_info *fi)
@@ -794,50 +814,46 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
                       : has_field_escapes(b, n) ? AICLOUD_DIALECT_FIELD
                                                 : AICLOUD_DIALECT_DOC;
     }
-    unesc u = {out, 1, 0, fi->dialect == AICLOUD_DIALECT_FIELD};
-    out[0] = b[0];
+    bool field = fi->dialect == AICLOUD_DIALECT_FIELD;
+    uint8_t d2 = field ? AICLOUD_TAIL_FIELD : AICLOUD_HEAD;
+    uint8_t e2 = field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
     size_t body_end = fi->tail ? n - 1 : n;
-    uint8_t d2 = u.field ? AICLOUD_TAIL_FIELD : AICLOUD_HEAD;
-    uint8_t e2 = u.field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
-    for (size_t i = 1; i < body_end; i++) {
-        if (!u.pend) { /* up to the next delimiter or escape byte: copied */
-            size_t j = scan4(b, i, body_end, AICLOUD_HEAD, AICLOUD_ESC, d2, e2);
-            memcpy(out + u.n, b + i, j - i);
-            u.n += (uint32_t)(j - i);
-            i = j;
-            if (i == body_end)
-                break;
-        }
-        uint8_t c = b[i];
-        uint8_t raw = 0;
-        if (c == AICLOUD_HEAD || (u.field && c == AICLOUD_TAIL_FIELD))
-            raw = c; /* a delimiter that should have been escaped */
-        if (ue_feed(&u, c)) {
-            if (fi->n_bad < AC_MAX_BAD) {
-                fi->bad_off[fi->n_bad] = (uint32_t)i - 1;
-                fi->bad_kind[fi->n_bad] = 0;
+    uint32_t k = 1;  /* bytes written */
+    size_t run = 1;  /* b[run..) is not written yet */
+    out[0] = b[0];
+    /* Only delimiters and escape bytes need a look; the runs between
+     * them are copied whole. */
+    for (size_t base = 1; base < body_end; base += 16) {
+        uint32_t bits = mask4(b, base, body_end, AICLOUD_HEAD, AICLOUD_ESC, d2, e2);
+        for (; bits; bits &= bits - 1) {
+            /* (a pair's second byte, 01 or 02, is never looked at) */
+            size_t i = base + (size_t)__builtin_ctz(bits);
+            memcpy(out + k, b + run, i - run);
+            k += (uint32_t)(i - run);
+            uint8_t c = b[i];
+            run = i + 1;
+            if (c == AICLOUD_ESC || c == e2) {
+                uint8_t c2 = i + 1 < body_end ? b[i + 1] : 0;
+                if (c2 == 0x01 || c2 == 0x02) {
+                    out[k++] = c2 == 0x02 ? c : c == AICLOUD_ESC ? 0x55 : 0xAA;
+                    run = i + 2;
+                    continue;
+                }
+                /* A bad escape (or one right before the tail): the
+                 * escape byte is kept as it is and the next byte read
+                 * on its own (what the field server's receiver does). */
+                frame_fault(fi, (uint32_t)i, 0);
+            } else {
+                frame_fault(fi, (uint32_t)i, c); /* a delimiter that should have been escaped */
             }
-            fi->n_bad++;
-        }
-        if (raw) {
-            if (fi->n_bad < AC_MAX_BAD) {
-                fi->bad_off[fi->n_bad] = (uint32_t)i;
-                fi->bad_kind[fi->n_bad] = raw;
-            }
-            fi->n_bad++;
+            out[k++] = c;
         }
     }
-    if (u.pend) { /* an escape byte right before the tail */
-        if (fi->n_bad < AC_MAX_BAD) {
-            fi->bad_off[fi->n_bad] = (uint32_t)body_end - 1;
-            fi->bad_kind[fi->n_bad] = 0;
-        }
-        fi->n_bad++;
-        out[u.n++] = u.pend;
-    }
+    memcpy(out + k, b + run, body_end - run);
+    k += (uint32_t)(body_end - run);
     if (fi->tail)
-        out[u.n++] = last;
-    fi->u = u.n;
+        out[k++] = last;
+    fi->u = k;
 }
 
 /* ---- heuristic ------------------------------------------------------------------- */
