@@ -828,8 +828,10 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
         for (; bits; bits &= bits - 1) {
             /* (a pair's second byte, 01 or 02, is never looked at) */
             size_t i = base + (size_t)__builtin_ctz(bits);
-            memcpy(out + k, b + run, i - run);
-            k += (uint32_t)(i - run);
+            if (i > run) { /* (specials often follow one another) */
+                memcpy(out + k, b + run, i - run);
+                k += (uint32_t)(i - run);
+            }
             uint8_t c = b[i];
             run = i + 1;
             if (c == AICLOUD_ESC || c == e2) {
@@ -1118,15 +1120,21 @@ static bool rd_string(acur *c, int field, const char *name, char *out, size_t ou
     return true;
 }
 
-static void trailing(acur *c)
+/* Bytes left after the command's fields (trailing() checks first, since
+ * most data ends where its fields do). */
+static void trailing_bytes(acur *c)
 {
-    if (c->short_ || c->pos >= c->end)
-        return;
     int it = dadd(c->o, AF_TRAILING, c->pos, c->end - c->pos, 0);
     DVIOL(c->o, AV_DATA_TRAILING, it, c->pos, c->end - c->pos,
           "%s (%s): %u byte%s after its fields", c->name, c->kind, c->end - c->pos,
           c->end - c->pos == 1 ? "" : "s");
     c->pos = c->end;
+}
+
+static inline void trailing(acur *c)
+{
+    if (!c->short_ && c->pos < c->end)
+        trailing_bytes(c);
 }
 
 /* Hex of a token, or its text when it is printable. */
@@ -1443,10 +1451,13 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
     const accmd *def = h->def;
     const char *sn = def ? def->short_ : "Command";
     char a[80], b[80], stbuf[16];
-    const char *st = cs_vs_find(status_short, h->status);
-    if (!st && c->text) {
-        snprintf(stbuf, sizeof stbuf, "status 0x%02X", h->status);
-        st = stbuf;
+    const char *st = NULL; /* the status, for Info only */
+    if (o->want & CS_WANT_INFO) {
+        st = cs_vs_find(status_short, h->status);
+        if (!st) {
+            snprintf(stbuf, sizeof stbuf, "status 0x%02X", h->status);
+            st = stbuf;
+        }
     }
     uint8_t v8;
     uint16_t v16;
@@ -1812,11 +1823,22 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
  * cs_hex()'s general bounds. */
 static void device_hex(char *out, const uint8_t *id)
 {
+#ifdef __SSE2__
+    /* the 16 nibbles, high one first, each as '0' + v, plus 7 above 9
+     * ('A' - '0' - 10) */
+    __m128i x = _mm_loadl_epi64((const __m128i *)(const void *)id);
+    __m128i f = _mm_set1_epi8(0x0F);
+    __m128i nib = _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(x, 4), f), _mm_and_si128(x, f));
+    __m128i above9 = _mm_and_si128(_mm_cmpgt_epi8(nib, _mm_set1_epi8(9)), _mm_set1_epi8(7));
+    __m128i digits = _mm_add_epi8(_mm_add_epi8(nib, _mm_set1_epi8('0')), above9);
+    _mm_storeu_si128((__m128i *)(void *)out, digits);
+#else
     static const char hx[] = "0123456789ABCDEF";
     for (int i = 0; i < 8; i++) {
         out[2 * i] = hx[id[i] >> 4];
         out[2 * i + 1] = hx[id[i] & 15];
     }
+#endif
     out[16] = '\0';
 }
 
