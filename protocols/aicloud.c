@@ -797,6 +797,21 @@ static void frame_fault(ac_frame_info *fi, uint32_t off, uint8_t kind)
     fi->n_bad++;
 }
 
+/* Copy b[from..to) to out + k; returns the new k.  A short run is copied
+ * as 16 bytes when the input has them: the output never runs ahead of
+ * the input (k <= from), so they fit in out[0..n) too, and the bytes
+ * past the run are written again by what follows, or lie past the
+ * unescaped end. */
+static inline uint32_t copy_run(uint8_t *out, uint32_t k, const uint8_t *b, size_t from, size_t to,
+                                size_t n)
+{
+    if (to - from <= 16 && from + 16 <= n)
+        memcpy(out + k, b + from, 16);
+    else
+        memcpy(out + k, b + from, to - from);
+    return k + (uint32_t)(to - from);
+}
+
 /* Unescape b[0..n) (b[0] is the head) into out[0..n): head, body, tail. */
 static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uint8_t *out,
                            ac_frame_info *fi)
@@ -828,10 +843,8 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
         for (; bits; bits &= bits - 1) {
             /* (a pair's second byte, 01 or 02, is never looked at) */
             size_t i = base + (size_t)__builtin_ctz(bits);
-            if (i > run) { /* (specials often follow one another) */
-                memcpy(out + k, b + run, i - run);
-                k += (uint32_t)(i - run);
-            }
+            if (i > run) /* (specials often follow one another) */
+                k = copy_run(out, k, b, run, i, n);
             uint8_t c = b[i];
             run = i + 1;
             if (c == AICLOUD_ESC || c == e2) {
@@ -851,8 +864,7 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
             out[k++] = c;
         }
     }
-    memcpy(out + k, b + run, body_end - run);
-    k += (uint32_t)(body_end - run);
+    k = copy_run(out, k, b, run, body_end, n);
     if (fi->tail)
         out[k++] = last;
     fi->u = k;
@@ -1099,6 +1111,17 @@ static void text_of(const uint8_t *s, size_t n, char *out, size_t outsz)
         out[k < outsz ? k : outsz - 1] = '\0';
 }
 
+/* Append s to the string in buf[0..size), cut as snprintf would cut it
+ * (the version info is built for its fact whatever the caller wants). */
+static void append(char *buf, size_t size, const char *s)
+{
+    size_t l = strlen(buf), n = strlen(s);
+    if (n > size - 1 - l)
+        n = size - 1 - l;
+    memcpy(buf + l, s, n);
+    buf[l + n] = '\0';
+}
+
 /* A NUL-terminated string (GBK or ASCII); out gets its text. */
 static bool rd_string(acur *c, int field, const char *name, char *out, size_t outsz)
 {
@@ -1229,8 +1252,8 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
             dstr(o, parts[k], c->pos + i, j - i, (const char *)s + a, b - a);
             char part[40];
             text_of(s + a, b - a, part, sizeof part);
-            size_t fl = strlen(full);
-            snprintf(full + fl, sizeof full - fl, "%s%s", k ? ", " : "", part);
+            append(full, sizeof full, k ? ", " : "");
+            append(full, sizeof full, part);
             i = j < n ? j + 1 : j;
         }
         cs_pop(o);
@@ -1238,7 +1261,8 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
         if (n && s[n - 1] != 0)
             DVIOL(o, AV_STRING_NUL, it, c->pos, n, "Version info is not NUL-terminated");
         c->pos += n;
-        snprintf(txt, txtsz, "%s", full);
+        if (c->text)
+            snprintf(txt, txtsz, "%s", full);
         if (full[0])
             cs_fact_add(o, CS_FACT_FIRMWARE, "%s", full);
         break;
@@ -1927,7 +1951,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     o->cmd_name = h.def ? h.def->name : NULL;
     if (!h.request) {
         o->result = h.status;
-        o->result_name = cs_vs_name(status_vals, h.status, "Unknown");
+        o->result_name = h.status <= 3 ? status_vals[h.status].name : "Unknown"; /* (in order) */
     }
 
     /* Where the CRC is: before the tail; without a tail, only when the
