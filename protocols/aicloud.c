@@ -506,20 +506,14 @@ static uint32_t crc_mask_of(const uint8_t *u, uint32_t m, uint16_t stored, uint3
     return mask;
 }
 
-static unsigned popcount(uint32_t m)
-{
-    unsigned n = 0;
-    for (; m; m &= m - 1)
-        n++;
-    return n;
-}
+/* Exactly one variant in the mask. */
+static bool one_variant(uint32_t mask) { return mask && !(mask & (mask - 1)); }
 
+/* The first variant of a mask (bit v for variant v, v >= CS_CRC16_AICLOUD),
+ * 0 for none. */
 static uint32_t lowest_variant(uint32_t mask)
 {
-    for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
-        if (mask & (1u << v))
-            return v;
-    return 0;
+    return mask ? (uint32_t)__builtin_ctz(mask) : 0;
 }
 
 /* A candidate frame: u[0..m) is head .. CRC, unescaped; the tail follows.
@@ -606,6 +600,10 @@ static void head_of(const uint8_t *b, size_t end, bool field, uint8_t *h)
 {
     unesc u = {h, 1, 0, field};
     h[0] = b[0];
+    if (!is_esc(&u, b[1]) && !is_esc(&u, b[2]) && !is_esc(&u, b[3])) {
+        memcpy(h + 1, b + 1, 3); /* the usual case: nothing escaped */
+        return;
+    }
     for (size_t i = 1; i < end && u.n < 4; i++)
         ue_feed(&u, b[i]);
 }
@@ -812,30 +810,16 @@ static inline uint32_t copy_run(uint8_t *out, uint32_t k, const uint8_t *b, size
     return k + (uint32_t)(to - from);
 }
 
-/* Unescape b[0..n) (b[0] is the head) into out[0..n): head, body, tail. */
-static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uint8_t *out,
-                           ac_frame_info *fi)
+/* The body b[1..body_end) of the frame b[0..n) unescaped into out + 1 by
+ * a dialect's rules; returns the bytes in out. */
+static inline __attribute__((always_inline)) uint32_t
+unescape_body(const uint8_t *b, size_t n, size_t body_end, bool field, uint8_t *out,
+              ac_frame_info *fi)
 {
-    memset(fi, 0, sizeof *fi);
-    uint8_t last = n >= 2 ? b[n - 1] : 0;
-    if (n >= 2 && last == AICLOUD_TAIL_FIELD && dialect_opt != AICLOUD_DIALECT_DOC) {
-        fi->dialect = AICLOUD_DIALECT_FIELD;
-        fi->tail = true;
-    } else if (n >= 2 && last == AICLOUD_TAIL_DOC && dialect_opt != AICLOUD_DIALECT_FIELD) {
-        fi->dialect = AICLOUD_DIALECT_DOC;
-        fi->tail = true;
-    } else {
-        fi->dialect = dialect_opt ? (int)dialect_opt
-                      : has_field_escapes(b, n) ? AICLOUD_DIALECT_FIELD
-                                                : AICLOUD_DIALECT_DOC;
-    }
-    bool field = fi->dialect == AICLOUD_DIALECT_FIELD;
     uint8_t d2 = field ? AICLOUD_TAIL_FIELD : AICLOUD_HEAD;
     uint8_t e2 = field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
-    size_t body_end = fi->tail ? n - 1 : n;
-    uint32_t k = 1;  /* bytes written */
-    size_t run = 1;  /* b[run..) is not written yet */
-    out[0] = b[0];
+    uint32_t k = 1; /* bytes written */
+    size_t run = 1; /* b[run..) is not written yet */
     /* Only delimiters and escape bytes need a look; the runs between
      * them are copied whole. */
     for (size_t base = 1; base < body_end; base += 16) {
@@ -864,7 +848,31 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
             out[k++] = c;
         }
     }
-    k = copy_run(out, k, b, run, body_end, n);
+    return copy_run(out, k, b, run, body_end, n);
+}
+
+/* Unescape b[0..n) (b[0] is the head) into out[0..n): head, body, tail. */
+static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uint8_t *out,
+                           ac_frame_info *fi)
+{
+    memset(fi, 0, sizeof *fi);
+    uint8_t last = n >= 2 ? b[n - 1] : 0;
+    if (n >= 2 && last == AICLOUD_TAIL_FIELD && dialect_opt != AICLOUD_DIALECT_DOC) {
+        fi->dialect = AICLOUD_DIALECT_FIELD;
+        fi->tail = true;
+    } else if (n >= 2 && last == AICLOUD_TAIL_DOC && dialect_opt != AICLOUD_DIALECT_FIELD) {
+        fi->dialect = AICLOUD_DIALECT_DOC;
+        fi->tail = true;
+    } else {
+        fi->dialect = dialect_opt ? (int)dialect_opt
+                      : has_field_escapes(b, n) ? AICLOUD_DIALECT_FIELD
+                                                : AICLOUD_DIALECT_DOC;
+    }
+    size_t body_end = fi->tail ? n - 1 : n;
+    out[0] = b[0];
+    /* each dialect's own copy of the body loop, with its bytes as constants */
+    uint32_t k = fi->dialect == AICLOUD_DIALECT_FIELD ? unescape_body(b, n, body_end, true, out, fi)
+                                                      : unescape_body(b, n, body_end, false, out, fi);
     if (fi->tail)
         out[k++] = last;
     fi->u = k;
@@ -1731,7 +1739,7 @@ static void crc_check(cs_out *o, ac_hdr *h, const uint8_t *d, uint32_t crc_off, 
             DVIOL(o, AV_CRC_BAD, it, crc_off, 2, "CRC 0x%04X matches no variant (%s)",
                   stored, all);
         }
-    } else if (popcount(h->crc_mask) == 1) {
+    } else if (one_variant(h->crc_mask)) {
         gen_item(o, AF_CRC_VARIANT, lowest_variant(h->crc_mask));
     } else if (o->want & CS_WANT_ITEMS) {
         char all[120] = "";
@@ -1761,7 +1769,7 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
     /* The CRC variant: learned from frames only one variant explains,
      * it decides between several. */
     if (h->crc_checked && h->crc_mask) {
-        if (popcount(h->crc_mask) == 1) {
+        if (one_variant(h->crc_mask)) {
             s->crc_learned = (uint8_t)lowest_variant(h->crc_mask);
         } else {
             bool learned = s->crc_learned && (h->crc_mask & (1u << s->crc_learned));
