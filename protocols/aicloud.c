@@ -708,7 +708,6 @@ static cs_frame_kind at_delimiter(ac_scan *sc, size_t j, uint32_t m, size_t *len
     return CS_FRAME_SKIP;
 }
 
-
 static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
 {
     if (!avail) {
