@@ -407,15 +407,25 @@ static const cs_option_def options[AO__COUNT] = {
 
 /* ---- lookups ------------------------------------------------------------------- */
 
+/* Every frame looks its command up: a switch (a jump table or a few
+ * compares) instead of a walk through the table. */
+#define AC_CMD_IDX(code, dir, kind, name, short_) CMD_IDX_##code,
+enum { AC_COMMANDS(AC_CMD_IDX) CMD_IDX__COUNT };
+#define AC_CMD_CASE(code, dir, kind, name, short_) \
+    case code:                                      \
+        return &cmds[CMD_IDX_##code];
+
 static const accmd *find_cmd(uint16_t code)
 {
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (cmds[i].code == code)
-            return &cmds[i];
-    return NULL;
+    switch (code) {
+        AC_COMMANDS(AC_CMD_CASE)
+    default:
+        return NULL;
+    }
 }
 
-static bool class_known(uint8_t c) { return cs_vs_find(class_vals, c) != NULL; }
+/* The classes of class_vals. */
+static bool class_known(uint8_t c) { return c == 0xA0 || c == 0xAA || c == 0xF0 || c == 0xEF; }
 
 static const acparam *find_param(uint16_t id)
 {
@@ -496,20 +506,14 @@ static uint32_t crc_mask_of(const uint8_t *u, uint32_t m, uint16_t stored, uint3
     return mask;
 }
 
-static unsigned popcount(uint32_t m)
-{
-    unsigned n = 0;
-    for (; m; m &= m - 1)
-        n++;
-    return n;
-}
+/* Exactly one variant in the mask. */
+static bool one_variant(uint32_t mask) { return mask && !(mask & (mask - 1)); }
 
+/* The first variant of a mask (bit v for variant v, v >= CS_CRC16_AICLOUD),
+ * 0 for none. */
 static uint32_t lowest_variant(uint32_t mask)
 {
-    for (uint32_t v = CS_CRC16_AICLOUD; v < CS_CRC16_COUNT_PLUS_ONE; v++)
-        if (mask & (1u << v))
-            return v;
-    return 0;
+    return mask ? (uint32_t)__builtin_ctz(mask) : 0;
 }
 
 /* A candidate frame: u[0..m) is head .. CRC, unescaped; the tail follows.
@@ -521,27 +525,44 @@ static bool cand_crc_ok(const uint8_t *u, uint32_t m)
 
 /* ---- scanning ------------------------------------------------------------------- */
 
-/* The offset of the first byte of b[i..end) that is c0, c1, c2 or c3, or
- * end; 16 bytes at a time where SSE2 is there. */
-static size_t scan4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1, uint8_t c2,
-                    uint8_t c3)
+/* Bit q set when b[i + q] is c0, c1, c2 or c3, for q < 16 and i + q <
+ * end; 16 bytes at once where SSE2 is there.  b[0..end) is readable (b
+ * is the frame's start), so near the end the 16 bytes before `end` are
+ * compared and shifted down, not read one by one. */
+static inline uint32_t mask4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1,
+                             uint8_t c2, uint8_t c3)
 {
 #ifdef __SSE2__
-    const __m128i v0 = _mm_set1_epi8((char)c0), v1 = _mm_set1_epi8((char)c1);
-    const __m128i v2 = _mm_set1_epi8((char)c2), v3 = _mm_set1_epi8((char)c3);
-    for (; i + 16 <= end; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, v0), _mm_cmpeq_epi8(x, v1)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(x, v2), _mm_cmpeq_epi8(x, v3)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits)
-            return i + (size_t)__builtin_ctz(bits);
+    if (end >= 16) {
+        size_t at = i + 16 <= end ? i : end - 16;
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + at));
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)c0)),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8((char)c1))),
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)c2)),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8((char)c3))));
+        /* bit p is b[at + p]; shifted, bit q is b[i + q] */
+        return (uint32_t)_mm_movemask_epi8(m) >> (i - at);
     }
 #endif
-    for (; i < end; i++) {
-        uint8_t c = b[i];
+    uint32_t bits = 0;
+    for (size_t q = 0; q < 16 && i + q < end; q++) {
+        uint8_t c = b[i + q];
         if (c == c0 || c == c1 || c == c2 || c == c3)
-            return i;
+            bits |= 1u << q;
+    }
+    return bits;
+}
+
+/* The offset of the first byte of b[i..end) that is c0, c1, c2 or c3, or
+ * end. */
+static inline size_t scan4(const uint8_t *b, size_t i, size_t end, uint8_t c0, uint8_t c1,
+                           uint8_t c2, uint8_t c3)
+{
+    for (; i < end; i += 16) {
+        uint32_t bits = mask4(b, i, end, c0, c1, c2, c3);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
     }
     return end;
 }
@@ -579,6 +600,10 @@ static void head_of(const uint8_t *b, size_t end, bool field, uint8_t *h)
 {
     unesc u = {h, 1, 0, field};
     h[0] = b[0];
+    if (!is_esc(&u, b[1]) && !is_esc(&u, b[2]) && !is_esc(&u, b[3])) {
+        memcpy(h + 1, b + 1, 3); /* the usual case: nothing escaped */
+        return;
+    }
     for (size_t i = 1; i < end && u.n < 4; i++)
         ue_feed(&u, b[i]);
 }
@@ -683,24 +708,6 @@ static cs_frame_kind at_delimiter(ac_scan *sc, size_t j, uint32_t m, size_t *len
     return CS_FRAME_SKIP;
 }
 
-/* The escape pairs `esc` 01 and `esc` 02 in b[from..end).  Neither 01
- * nor 02 is an escape byte or a delimiter, so the two escape bytes'
- * pairs can be counted apart, a pair's second byte never starts one, and
- * no pair spans a delimiter. */
-static uint32_t esc_pairs(const uint8_t *b, size_t from, size_t end, uint8_t esc)
-{
-    uint32_t n = 0;
-    const uint8_t *p = b + from, *e = b + end;
-    while (p < e && (p = memchr(p, esc, (size_t)(e - p))) != NULL) {
-        if (e - p >= 2 && (p[1] == 0x01 || p[1] == 0x02)) {
-            n++;
-            p++;
-        }
-        p++;
-    }
-    return n;
-}
-
 static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
 {
     if (!avail) {
@@ -712,7 +719,7 @@ static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
         *len = h ? (size_t)(h - b) : avail;
         return CS_FRAME_SKIP;
     }
-    /* Only delimiters and escape bytes matter, found with memchr: the
+    /* Only delimiters and escape bytes matter, found in one scan: the
      * first 0x55 (or the scan bound) ends the search; each 0xAA before it
      * is a field tail candidate.  The unescaped size before an offset is
      * the wire size less the escape pairs before it (a dialect's own). */
@@ -720,26 +727,36 @@ static cs_frame_kind ac_frame(const uint8_t *b, size_t avail, size_t *len)
     ac_scan sc = {.b = b, .ld = {{bd, 1, 0, false}, 1}, .lf = {{bf, 1, 0, true}, 1}};
     bd[0] = bf[0] = AICLOUD_HEAD;
     size_t lim = avail < AICLOUD_MAX_WIRE ? avail : AICLOUD_MAX_WIRE;
-    const uint8_t *hd = memchr(b + 1, AICLOUD_HEAD, lim - 1), *aa;
-    size_t end = hd ? (size_t)(hd - b) : lim, from = 1;
-    uint32_t pairs_doc = 0, pairs_field = 0; /* in b[1..from) */
-    while ((aa = memchr(b + from, AICLOUD_TAIL_FIELD, end - from)) != NULL) {
-        size_t k = (size_t)(aa - b);
-        uint32_t pd = esc_pairs(b, from, k, AICLOUD_ESC);
-        pairs_doc += pd;
-        pairs_field += pd + esc_pairs(b, from, k, AICLOUD_ESC_FIELD);
-        uint32_t m = (uint32_t)(k - pairs_field);
-        if (field_accept(b, k, m, &sc.lf)) {
-            *len = k + 1;
-            return CS_FRAME_PDU;
+    uint32_t pairs_doc = 0, pairs_field = 0; /* before the byte looked at */
+    for (size_t base = 1; base < lim; base += 16) {
+        uint32_t bits = mask4(b, base, lim, AICLOUD_HEAD, AICLOUD_TAIL_FIELD, AICLOUD_ESC,
+                              AICLOUD_ESC_FIELD);
+        for (; bits; bits &= bits - 1) {
+            size_t i = base + (size_t)__builtin_ctz(bits);
+            uint8_t c = b[i];
+            if (c == AICLOUD_HEAD)
+                return at_delimiter(&sc, i, (uint32_t)(i - pairs_doc), len);
+            if (c == AICLOUD_TAIL_FIELD) {
+                uint32_t m = (uint32_t)(i - pairs_field);
+                if (field_accept(b, i, m, &sc.lf)) {
+                    *len = i + 1;
+                    return CS_FRAME_PDU;
+                }
+                if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
+                    sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)i, m};
+                continue;
+            }
+            /* An escape byte: a pair with 01 or 02.  Neither is an
+             * escape byte or a delimiter, so the pair's second byte is
+             * never looked at here and no pair spans a delimiter; 0x54
+             * pairs count in both dialects, 0xA9 pairs in the field
+             * dialect only. */
+            if (i + 1 < lim && (b[i + 1] == 0x01 || b[i + 1] == 0x02)) {
+                pairs_field++;
+                if (c == AICLOUD_ESC)
+                    pairs_doc++;
+            }
         }
-        if (sc.n_weak < AC_WEAK_MAX && m >= AC_MIN - 1)
-            sc.weak[sc.n_weak++] = (weak_cand){(uint32_t)k, m};
-        from = k + 1;
-    }
-    if (hd) {
-        pairs_doc += esc_pairs(b, from, end, AICLOUD_ESC);
-        return at_delimiter(&sc, end, (uint32_t)(end - pairs_doc), len);
     }
     if (lim == AICLOUD_MAX_WIRE)
         return at_delimiter(&sc, 0, 0, len);
@@ -767,6 +784,72 @@ static bool has_field_escapes(const uint8_t *b, size_t n)
     return false;
 }
 
+/* A bad escape (kind 0) or an unescaped delimiter at wire offset off. */
+static void frame_fault(ac_frame_info *fi, uint32_t off, uint8_t kind)
+{
+    if (fi->n_bad < AC_MAX_BAD) {
+        fi->bad_off[fi->n_bad] = off;
+        fi->bad_kind[fi->n_bad] = kind;
+    }
+    fi->n_bad++;
+}
+
+/* Copy b[from..to) to out + k; returns the new k.  A short run is copied
+ * as 16 bytes when the input has them: the output never runs ahead of
+ * the input (k <= from), so they fit in out[0..n) too, and the bytes
+ * past the run are written again by what follows, or lie past the
+ * unescaped end. */
+static inline uint32_t copy_run(uint8_t *out, uint32_t k, const uint8_t *b, size_t from, size_t to,
+                                size_t n)
+{
+    if (to - from <= 16 && from + 16 <= n)
+        memcpy(out + k, b + from, 16);
+    else
+        memcpy(out + k, b + from, to - from);
+    return k + (uint32_t)(to - from);
+}
+
+/* The body b[1..body_end) of the frame b[0..n) unescaped into out + 1 by
+ * a dialect's rules; returns the bytes in out. */
+static inline __attribute__((always_inline)) uint32_t
+unescape_body(const uint8_t *b, size_t n, size_t body_end, bool field, uint8_t *out,
+              ac_frame_info *fi)
+{
+    uint8_t d2 = field ? AICLOUD_TAIL_FIELD : AICLOUD_HEAD;
+    uint8_t e2 = field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
+    uint32_t k = 1; /* bytes written */
+    size_t run = 1; /* b[run..) is not written yet */
+    /* Only delimiters and escape bytes need a look; the runs between
+     * them are copied whole. */
+    for (size_t base = 1; base < body_end; base += 16) {
+        uint32_t bits = mask4(b, base, body_end, AICLOUD_HEAD, AICLOUD_ESC, d2, e2);
+        for (; bits; bits &= bits - 1) {
+            /* (a pair's second byte, 01 or 02, is never looked at) */
+            size_t i = base + (size_t)__builtin_ctz(bits);
+            if (i > run) /* (specials often follow one another) */
+                k = copy_run(out, k, b, run, i, n);
+            uint8_t c = b[i];
+            run = i + 1;
+            if (c == AICLOUD_ESC || c == e2) {
+                uint8_t c2 = i + 1 < body_end ? b[i + 1] : 0;
+                if (c2 == 0x01 || c2 == 0x02) {
+                    out[k++] = c2 == 0x02 ? c : c == AICLOUD_ESC ? 0x55 : 0xAA;
+                    run = i + 2;
+                    continue;
+                }
+                /* A bad escape (or one right before the tail): the
+                 * escape byte is kept as it is and the next byte read
+                 * on its own (what the field server's receiver does). */
+                frame_fault(fi, (uint32_t)i, 0);
+            } else {
+                frame_fault(fi, (uint32_t)i, c); /* a delimiter that should have been escaped */
+            }
+            out[k++] = c;
+        }
+    }
+    return copy_run(out, k, b, run, body_end, n);
+}
+
 /* Unescape b[0..n) (b[0] is the head) into out[0..n): head, body, tail. */
 static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uint8_t *out,
                            ac_frame_info *fi)
@@ -784,50 +867,14 @@ static void unescape_frame(const uint8_t *b, size_t n, uint32_t dialect_opt, uin
                       : has_field_escapes(b, n) ? AICLOUD_DIALECT_FIELD
                                                 : AICLOUD_DIALECT_DOC;
     }
-    unesc u = {out, 1, 0, fi->dialect == AICLOUD_DIALECT_FIELD};
-    out[0] = b[0];
     size_t body_end = fi->tail ? n - 1 : n;
-    uint8_t d2 = u.field ? AICLOUD_TAIL_FIELD : AICLOUD_HEAD;
-    uint8_t e2 = u.field ? AICLOUD_ESC_FIELD : AICLOUD_ESC;
-    for (size_t i = 1; i < body_end; i++) {
-        if (!u.pend) { /* up to the next delimiter or escape byte: copied */
-            size_t j = scan4(b, i, body_end, AICLOUD_HEAD, AICLOUD_ESC, d2, e2);
-            memcpy(out + u.n, b + i, j - i);
-            u.n += (uint32_t)(j - i);
-            i = j;
-            if (i == body_end)
-                break;
-        }
-        uint8_t c = b[i];
-        uint8_t raw = 0;
-        if (c == AICLOUD_HEAD || (u.field && c == AICLOUD_TAIL_FIELD))
-            raw = c; /* a delimiter that should have been escaped */
-        if (ue_feed(&u, c)) {
-            if (fi->n_bad < AC_MAX_BAD) {
-                fi->bad_off[fi->n_bad] = (uint32_t)i - 1;
-                fi->bad_kind[fi->n_bad] = 0;
-            }
-            fi->n_bad++;
-        }
-        if (raw) {
-            if (fi->n_bad < AC_MAX_BAD) {
-                fi->bad_off[fi->n_bad] = (uint32_t)i;
-                fi->bad_kind[fi->n_bad] = raw;
-            }
-            fi->n_bad++;
-        }
-    }
-    if (u.pend) { /* an escape byte right before the tail */
-        if (fi->n_bad < AC_MAX_BAD) {
-            fi->bad_off[fi->n_bad] = (uint32_t)body_end - 1;
-            fi->bad_kind[fi->n_bad] = 0;
-        }
-        fi->n_bad++;
-        out[u.n++] = u.pend;
-    }
+    out[0] = b[0];
+    /* each dialect's own copy of the body loop, with its bytes as constants */
+    uint32_t k = fi->dialect == AICLOUD_DIALECT_FIELD ? unescape_body(b, n, body_end, true, out, fi)
+                                                      : unescape_body(b, n, body_end, false, out, fi);
     if (fi->tail)
-        out[u.n++] = last;
-    fi->u = u.n;
+        out[k++] = last;
+    fi->u = k;
 }
 
 /* ---- heuristic ------------------------------------------------------------------- */
@@ -918,8 +965,14 @@ static void ac_sess_end(void *sv, cs_out *o)
 
 /* ---- output helpers: items in the unescaped frame --------------------------------- */
 
+/* Without CS_WANT_ITEMS no item is made: the helpers return -1 before
+ * calling into the library, since most frames add a dozen of them. */
+static inline bool want_items(const cs_out *o) { return (o->want & CS_WANT_ITEMS) != 0; }
+
 static int dadd(cs_out *o, int field, uint32_t off, uint32_t len, uint64_t v)
 {
+    if (!want_items(o))
+        return -1;
     int it = cs_item_add(o, field, off, len, v);
     cs_item_flag(o, it, CS_IF_DERIVED);
     return it;
@@ -927,6 +980,8 @@ static int dadd(cs_out *o, int field, uint32_t off, uint32_t len, uint64_t v)
 
 static int dstr(cs_out *o, int field, uint32_t off, uint32_t len, const char *s, size_t n)
 {
+    if (!want_items(o))
+        return -1;
     int it = cs_item_str(o, field, off, len, s, n);
     cs_item_flag(o, it, CS_IF_DERIVED);
     return it;
@@ -934,6 +989,8 @@ static int dstr(cs_out *o, int field, uint32_t off, uint32_t len, const char *s,
 
 static int gen_item(cs_out *o, int field, uint64_t v)
 {
+    if (!want_items(o))
+        return -1;
     int it = cs_item_add(o, field, 0, 0, v);
     cs_item_flag(o, it, CS_IF_GENERATED);
     return it;
@@ -947,6 +1004,13 @@ static int derived_viol(cs_out *o, int idx)
 }
 #define DVIOL(o, code, item, off, len, ...) \
     derived_viol(o, cs_viol_add(o, code, item, off, len, __VA_ARGS__))
+
+/* cs_info() without the call (and its arguments) when Info is not wanted. */
+#define INFO(o, ...)                          \
+    do {                                      \
+        if ((o)->want & CS_WANT_INFO)         \
+            cs_info(o, __VA_ARGS__);          \
+    } while (0)
 
 /* ---- the data cursor ------------------------------------------------------------------- */
 
@@ -1054,6 +1118,17 @@ static void text_of(const uint8_t *s, size_t n, char *out, size_t outsz)
         out[k < outsz ? k : outsz - 1] = '\0';
 }
 
+/* Append s to the string in buf[0..size), cut as snprintf would cut it
+ * (the version info is built for its fact whatever the caller wants). */
+static void append(char *buf, size_t size, const char *s)
+{
+    size_t l = strlen(buf), n = strlen(s);
+    if (n > size - 1 - l)
+        n = size - 1 - l;
+    memcpy(buf + l, s, n);
+    buf[l + n] = '\0';
+}
+
 /* A NUL-terminated string (GBK or ASCII); out gets its text. */
 static bool rd_string(acur *c, int field, const char *name, char *out, size_t outsz)
 {
@@ -1075,15 +1150,21 @@ static bool rd_string(acur *c, int field, const char *name, char *out, size_t ou
     return true;
 }
 
-static void trailing(acur *c)
+/* Bytes left after the command's fields (trailing() checks first, since
+ * most data ends where its fields do). */
+static void trailing_bytes(acur *c)
 {
-    if (c->short_ || c->pos >= c->end)
-        return;
     int it = dadd(c->o, AF_TRAILING, c->pos, c->end - c->pos, 0);
     DVIOL(c->o, AV_DATA_TRAILING, it, c->pos, c->end - c->pos,
           "%s (%s): %u byte%s after its fields", c->name, c->kind, c->end - c->pos,
           c->end - c->pos == 1 ? "" : "s");
     c->pos = c->end;
+}
+
+static inline void trailing(acur *c)
+{
+    if (!c->short_ && c->pos < c->end)
+        trailing_bytes(c);
 }
 
 /* Hex of a token, or its text when it is printable. */
@@ -1178,8 +1259,8 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
             dstr(o, parts[k], c->pos + i, j - i, (const char *)s + a, b - a);
             char part[40];
             text_of(s + a, b - a, part, sizeof part);
-            size_t fl = strlen(full);
-            snprintf(full + fl, sizeof full - fl, "%s%s", k ? ", " : "", part);
+            append(full, sizeof full, k ? ", " : "");
+            append(full, sizeof full, part);
             i = j < n ? j + 1 : j;
         }
         cs_pop(o);
@@ -1187,7 +1268,8 @@ static void param_value(acur *c, const acparam *p, uint32_t n, char *txt, size_t
         if (n && s[n - 1] != 0)
             DVIOL(o, AV_STRING_NUL, it, c->pos, n, "Version info is not NUL-terminated");
         c->pos += n;
-        snprintf(txt, txtsz, "%s", full);
+        if (c->text)
+            snprintf(txt, txtsz, "%s", full);
         if (full[0])
             cs_fact_add(o, CS_FACT_FIRMWARE, "%s", full);
         break;
@@ -1400,10 +1482,13 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
     const accmd *def = h->def;
     const char *sn = def ? def->short_ : "Command";
     char a[80], b[80], stbuf[16];
-    const char *st = cs_vs_find(status_short, h->status);
-    if (!st && c->text) {
-        snprintf(stbuf, sizeof stbuf, "status 0x%02X", h->status);
-        st = stbuf;
+    const char *st = NULL; /* the status, for Info only */
+    if (o->want & CS_WANT_INFO) {
+        st = cs_vs_find(status_short, h->status);
+        if (!st) {
+            snprintf(stbuf, sizeof stbuf, "status 0x%02X", h->status);
+            st = stbuf;
+        }
     }
     uint8_t v8;
     uint16_t v16;
@@ -1413,15 +1498,15 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         if (n)
             rd_bytes(c, AF_PAYLOAD, n);
         if (!class_known(h->cls))
-            cs_info(o, "Unknown class 0x%02X cmd 0x%02X", h->cls, h->cmd);
+            INFO(o, "Unknown class 0x%02X cmd 0x%02X", h->cls, h->cmd);
         else
-            cs_info(o, "%s: unknown cmd 0x%02X", cs_vs_name(class_vals, h->cls, "?"), h->cmd);
+            INFO(o, "%s: unknown cmd 0x%02X", cs_vs_name(class_vals, h->cls, "?"), h->cmd);
         if (!h->request)
-            cs_info(o, " \u2192 %s", st);
+            INFO(o, " \u2192 %s", st);
         return;
     }
     if (h->generic) {
-        cs_info(o, "%s \u2192 %s (generic reply)", sn, st);
+        INFO(o, "%s \u2192 %s (generic reply)", sn, st);
         return;
     }
     switch (def->kind) {
@@ -1431,18 +1516,18 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
                 rd_bytes(c, AF_PASSWORD, n);
             else
                 need(c, 1, "the password");
-            cs_info(o, "%s dev %s", sn, dev);
+            INFO(o, "%s dev %s", sn, dev);
         } else {
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
             if (n) {
                 if (c->text) {
                     token_text(c->d + c->pos, n, a, sizeof a);
-                    cs_info(o, ", token %s", a);
+                    INFO(o, ", token %s", a);
                 }
                 rd_bytes(c, AF_LOGIN_TOKEN, n);
             } else if (h->token_len && c->text) {
                 token_text(c->d + h->token_off, h->token_len, a, sizeof a);
-                cs_info(o, ", token %s", a);
+                INFO(o, ", token %s", a);
             }
         }
         break;
@@ -1450,39 +1535,39 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         if (n)
             rd_bytes(c, AF_PAYLOAD, n);
         if (h->request)
-            cs_info(o, "%s dev %s", sn, dev);
+            INFO(o, "%s dev %s", sn, dev);
         else
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
         if (!h->request && h->token_len && c->text) {
             token_text(c->d + h->token_off, h->token_len, a, sizeof a);
-            cs_info(o, ", token %s", a);
+            INFO(o, ", token %s", a);
         }
         break;
     case K_HEARTBEAT:
         if (h->request)
-            cs_info(o, "%s dev %s", sn, dev);
+            INFO(o, "%s dev %s", sn, dev);
         else
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
         break;
     case K_P2P_REQ:
         if (h->request) {
             if (rd_id(c, AF_PEER_ID, "the target device ID", a))
-                cs_info(o, "%s dev %s \u2192 %s", sn, dev, a);
+                INFO(o, "%s dev %s \u2192 %s", sn, dev, a);
         } else if (peer_entry(c, entries_with_len(dialect, n), b, sizeof b)) {
-            cs_info(o, "%s \u2192 %s", sn, b);
+            INFO(o, "%s \u2192 %s", sn, b);
         }
         break;
     case K_P2P_CONFIRM:
         if (rd_id(c, AF_SENDER_ID, "the sender device ID", a)) {
             if (h->request)
-                cs_info(o, "%s from %s to %s", sn, a, dev);
+                INFO(o, "%s from %s to %s", sn, a, dev);
             else
-                cs_info(o, "%s from %s \u2192 %s", sn, a, st);
+                INFO(o, "%s from %s \u2192 %s", sn, a, st);
         }
         break;
     case K_GROUP:
         if (h->request) {
-            cs_info(o, "%s", sn);
+            INFO(o, "%s", sn);
             if (n)
                 rd_bytes(c, AF_PAYLOAD, n);
         } else {
@@ -1490,7 +1575,7 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             uint32_t count = 0;
             while (left(c) && peer_entry(c, wl, b, sizeof b))
                 count++;
-            cs_info(o, "%s \u2192 %u device%s", sn, count, count == 1 ? "" : "s");
+            INFO(o, "%s \u2192 %u device%s", sn, count, count == 1 ? "" : "s");
         }
         break;
     case K_VIA_PLATFORM:
@@ -1498,42 +1583,42 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
         if (rd_id(c, AF_PEER_ID, "the device ID", a)) {
             uint32_t m = left(c);
             rd_bytes(c, AF_PAYLOAD, m);
-            cs_info(o, "%s, dev %s, %u byte%s", sn, a, m, m == 1 ? "" : "s");
+            INFO(o, "%s, dev %s, %u byte%s", sn, a, m, m == 1 ? "" : "s");
             if (!h->request)
-                cs_info(o, " \u2192 %s", st);
+                INFO(o, " \u2192 %s", st);
         }
         break;
     case K_TRANSPARENT:
     case K_OPAQUE:
         rd_bytes(c, AF_PAYLOAD, n);
-        cs_info(o, "%s, %u byte%s", sn, n, n == 1 ? "" : "s");
+        INFO(o, "%s, %u byte%s", sn, n, n == 1 ? "" : "s");
         if (!h->request)
-            cs_info(o, " \u2192 %s", st);
+            INFO(o, " \u2192 %s", st);
         break;
     case K_NONE:
-        cs_info(o, "%s", sn);
+        INFO(o, "%s", sn);
         if (!h->request)
-            cs_info(o, " \u2192 %s", st);
+            INFO(o, " \u2192 %s", st);
         break;
     case K_UPGRADE:
         if (!h->request) {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s, %u bytes", sn, st, n);
+            INFO(o, "%s \u2192 %s, %u bytes", sn, st, n);
         } else if (rd_string(c, AF_FILE_NAME, "File name", a, sizeof a) &&
                    rd_u8(c, AF_FILE_CHECKSUM, "the checksum", &v8, NULL)) {
-            cs_info(o, "%s %s (checksum 0x%02X)", sn, a, v8);
+            INFO(o, "%s %s (checksum 0x%02X)", sn, a, v8);
         }
         break;
     case K_UPGRADE_FRAME:
         if (!h->request) {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s, %u bytes", sn, st, n);
+            INFO(o, "%s \u2192 %s, %u bytes", sn, st, n);
         } else {
             uint16_t size;
             if (rd_string(c, AF_FILE_NAME, "File name", a, sizeof a) &&
                 rd_u16(c, AF_FRAME_NO, "the frame number", false, &v16, NULL) &&
                 rd_u16(c, AF_FRAME_SIZE, "the frame size", false, &size, NULL))
-                cs_info(o, "%s %s #%u (%u bytes)", sn, a, v16, size);
+                INFO(o, "%s %s #%u (%u bytes)", sn, a, v16, size);
         }
         break;
     case K_READ_CONFIG:
@@ -1543,14 +1628,14 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
                 break;
             h->param = v16;
             if (p)
-                cs_info(o, "%s %s", sn, p->short_);
+                INFO(o, "%s %s", sn, p->short_);
             else
-                cs_info(o, "%s 0x%04X", sn, v16);
+                INFO(o, "%s 0x%04X", sn, v16);
         } else if (reply_has_id(c->d + c->pos, n)) {
             const acparam *p = param_id(c, &v16);
             h->param = v16;
             param_value(c, p, left(c), b, sizeof b);
-            cs_info(o, "%s %s \u2192 %s", sn, p->short_, b);
+            INFO(o, "%s %s \u2192 %s", sn, p->short_, b);
             if (v16 == 0x000C && c->pos > c->start)
                 h->hb_value = c->d[c->pos - 1];
         } else {
@@ -1558,7 +1643,7 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             h->value_only = true;
             int it = rd_bytes(c, AF_PARAM_VALUE, n);
             cs_item_text(o, it, "value of the parameter read by the request");
-            cs_info(o, "%s \u2192 %u-byte value", sn, n);
+            INFO(o, "%s \u2192 %u-byte value", sn, n);
         }
         break;
     case K_WRITE_CONFIG:
@@ -1575,14 +1660,14 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             param_value(c, p, vn, b, sizeof b);
             cs_pop(o);
             if (p)
-                cs_info(o, "%s %s \u2190 %s", sn, p->short_, b);
+                INFO(o, "%s %s \u2190 %s", sn, p->short_, b);
             else
-                cs_info(o, "%s 0x%04X \u2190 %s", sn, v16, b);
+                INFO(o, "%s 0x%04X \u2190 %s", sn, v16, b);
             if (v16 == 0x000C && vn == 1)
                 h->hb_value = c->d[c->pos - 1];
         } else {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s, %u bytes", sn, st, n);
+            INFO(o, "%s \u2192 %s, %u bytes", sn, st, n);
         }
         break;
     case K_EVENT:
@@ -1591,18 +1676,18 @@ static void data_decode(acur *c, ac_hdr *h, int dialect, const char *dev)
             if (!rd_u8(c, AF_EVENT_CODE, "the event code", &v8, &it))
                 break;
             rd_string(c, AF_EVENT_TEXT, "Description", a, sizeof a);
-            cs_info(o, "%s: %s \"%s\"", sn, cs_vs_name(event_vals, v8, "unknown event"), a);
+            INFO(o, "%s: %s \"%s\"", sn, cs_vs_name(event_vals, v8, "unknown event"), a);
         } else {
             rd_bytes(c, AF_PAYLOAD, n);
-            cs_info(o, "%s \u2192 %s", sn, st);
+            INFO(o, "%s \u2192 %s", sn, st);
         }
         break;
     case K_ADD_WIFI:
         if (rd_id(c, AF_WIFI_ID, "the WiFi terminal ID", a) && need(c, 8, "the WiFi password")) {
             rd_bytes(c, AF_WIFI_PASSWORD, 8);
-            cs_info(o, "%s %s", sn, a);
+            INFO(o, "%s %s", sn, a);
             if (!h->request)
-                cs_info(o, " \u2192 %s", st);
+                INFO(o, " \u2192 %s", st);
         }
         break;
     }
@@ -1653,7 +1738,7 @@ static void crc_check(cs_out *o, ac_hdr *h, const uint8_t *d, uint32_t crc_off, 
             DVIOL(o, AV_CRC_BAD, it, crc_off, 2, "CRC 0x%04X matches no variant (%s)",
                   stored, all);
         }
-    } else if (popcount(h->crc_mask) == 1) {
+    } else if (one_variant(h->crc_mask)) {
         gen_item(o, AF_CRC_VARIANT, lowest_variant(h->crc_mask));
     } else if (o->want & CS_WANT_ITEMS) {
         char all[120] = "";
@@ -1683,7 +1768,7 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
     /* The CRC variant: learned from frames only one variant explains,
      * it decides between several. */
     if (h->crc_checked && h->crc_mask) {
-        if (popcount(h->crc_mask) == 1) {
+        if (one_variant(h->crc_mask)) {
             s->crc_learned = (uint8_t)lowest_variant(h->crc_mask);
         } else {
             bool learned = s->crc_learned && (h->crc_mask & (1u << s->crc_learned));
@@ -1764,18 +1849,28 @@ static void session_rules(ac_sess *s, ac_hdr *h, const uint8_t *d, uint16_t code
     }
 }
 
-/* The device fact: the ID's 16 hex digits, copied as cs_fact_add(o, ..,
- * "%s", dev) would print them. */
-static void device_fact(cs_out *o, const char *dev)
+/* The device ID (8 bytes) as 16 hex digits into out[17], as cs_hex()
+ * writes them; every frame needs it for the device fact, so without
+ * cs_hex()'s general bounds. */
+static void device_hex(char *out, const uint8_t *id)
 {
-    if (o->n_facts >= CS_MAX_FACTS)
-        return;
-    uint32_t s = cs_arena_printable(o, dev, strlen(dev));
-    if (!s)
-        return;
-    o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
-    o->facts[o->n_facts].str = s;
-    o->n_facts++;
+#ifdef __SSE2__
+    /* the 16 nibbles, high one first, each as '0' + v, plus 7 above 9
+     * ('A' - '0' - 10) */
+    __m128i x = _mm_loadl_epi64((const __m128i *)(const void *)id);
+    __m128i f = _mm_set1_epi8(0x0F);
+    __m128i nib = _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(x, 4), f), _mm_and_si128(x, f));
+    __m128i above9 = _mm_and_si128(_mm_cmpgt_epi8(nib, _mm_set1_epi8(9)), _mm_set1_epi8(7));
+    __m128i digits = _mm_add_epi8(_mm_add_epi8(nib, _mm_set1_epi8('0')), above9);
+    _mm_storeu_si128((__m128i *)(void *)out, digits);
+#else
+    static const char hx[] = "0123456789ABCDEF";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hx[id[i] >> 4];
+        out[2 * i + 1] = hx[id[i] & 15];
+    }
+#endif
+    out[16] = '\0';
 }
 
 static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n,
@@ -1793,7 +1888,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
                         b[0]);
         else
             cs_viol_add(o, AV_TRUNCATED, -1, 0, 0, "An empty frame");
-        cs_info(o, "[not an AI-Cloud frame]");
+        INFO(o, "[not an AI-Cloud frame]");
         cs_mark_stateless(o);
         return;
     }
@@ -1801,7 +1896,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     /* Unescape into the second view. */
     uint8_t *d = cs_derived_alloc(o, n, "Unescaped frame");
     if (!d) {
-        cs_info(o, "[out of memory]");
+        INFO(o, "[out of memory]");
         cs_mark_stateless(o);
         return;
     }
@@ -1846,7 +1941,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
             cs_viol_add(o, AV_TAIL_MISSING, -1, (uint32_t)n - 1, 1, "No tail");
         else
             dadd(o, AF_TAIL, u - 1, 1, d[u - 1]);
-        cs_info(o, "[truncated frame]");
+        INFO(o, "[truncated frame]");
         cs_mark_stateless(o);
         return;
     }
@@ -1863,7 +1958,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     o->cmd_name = h.def ? h.def->name : NULL;
     if (!h.request) {
         o->result = h.status;
-        o->result_name = cs_vs_name(status_vals, h.status, "Unknown");
+        o->result_name = h.status <= 3 ? status_vals[h.status].name : "Unknown"; /* (in order) */
     }
 
     /* Where the CRC is: before the tail; without a tail, only when the
@@ -1903,7 +1998,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
               AICLOUD_MAX_FRAME);
     int cls_it = dadd(o, AF_CLASS, 3, 1, h.cls);
     h.cmd_item = dadd(o, AF_CMD, 4, 1, h.cmd);
-    if (h.def)
+    if (h.def && h.cmd_item >= 0)
         cs_item_text(o, h.cmd_item, "%s (0x%02X)", h.def->name, h.cmd);
     if (!class_known(h.cls))
         DVIOL(o, AV_CLASS_UNKNOWN, cls_it, 3, 1, "Unknown class 0x%02X", h.cls);
@@ -1916,9 +2011,9 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     if (h.status > 3)
         DVIOL(o, AV_STATUS_UNKNOWN, st_it, 9, 1, "Status 0x%02X is not 0x00-0x03", h.status);
     char dev[17];
-    cs_hex(dev, sizeof dev, d + 10, 8);
+    device_hex(dev, d + 10);
     dstr(o, AF_DEVICE_ID, 10, 8, dev, 16);
-    device_fact(o, dev);
+    cs_fact_add(o, CS_FACT_DEVICE_ID, "%s", dev);
 
     /* Token. */
     if (fi.dialect == AICLOUD_DIALECT_FIELD) {
@@ -1964,11 +2059,11 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     if (fi.tail)
         dadd(o, AF_TAIL, u - 1, 1, d[u - 1]);
     else
-        cs_info(o, " [no tail]");
+        INFO(o, " [no tail]");
     if (!o->info_len)
-        cs_info(o, "%s (%s)", c.name, c.kind);
+        INFO(o, "%s (%s)", c.name, c.kind);
     if (c.short_)
-        cs_info(o, " [short]");
+        INFO(o, " [short]");
     cs_mark_stateless(o);
 
     if (s)
