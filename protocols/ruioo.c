@@ -538,11 +538,16 @@ static void parse_frame(const uint8_t *b, uint32_t n, rframe *f)
         return;
     }
     while (k < j) { /* b[k] is a separator */
-        uint32_t sep = k;
-        uint32_t a = skip_ws(f, k + 1, j), z = a;
+        uint32_t sep = k, a = k + 1, z = a;
         while (z < j && !is_sep(b[z]))
             z++;
-        uint32_t e = rskip_ws(f, a, z);
+        /* whitespace is no separator, so the token's extent is found
+         * first and trimmed only when an end is whitespace (rarely) */
+        uint32_t e = z;
+        if (a < z && is_ws(b[a]))
+            a = skip_ws(f, a, z);
+        if (e > a && is_ws(b[e - 1]))
+            e = rskip_ws(f, a, e);
         add_tok(f, a, e - a, sep);
         k = z;
     }
@@ -656,17 +661,21 @@ static void crc_token(const rframe *f, const rtok *t, rcrc *c)
     const uint8_t *p = f->b + t->off;
     uint32_t hv = 0, dv = 0;
     bool hex = t->len >= 1 && t->len <= 4, dec = t->len >= 1 && t->len <= 5;
-    for (uint32_t i = 0; i < t->len; i++) {
+    /* the values count only where their reading is valid: stop when
+     * neither is */
+    for (uint32_t i = 0; i < t->len && (hex || dec); i++) {
         uint8_t ch = p[i];
-        int v = is_digit(ch) ? ch - '0'
-                : (upper(ch) >= 'A' && upper(ch) <= 'F') ? upper(ch) - 'A' + 10
-                                                         : -1;
-        if (v < 0)
+        if (is_digit(ch)) {
+            hv = hv * 16 + (uint32_t)(ch - '0');
+            dv = dv * 10 + (uint32_t)(ch - '0');
+            continue;
+        }
+        dec = false;
+        uint8_t u = upper(ch);
+        if (u >= 'A' && u <= 'F')
+            hv = hv * 16 + (uint32_t)(u - 'A' + 10);
+        else
             hex = false;
-        if (!is_digit(ch))
-            dec = false;
-        hv = hv * 16 + (uint32_t)(v < 0 ? 0 : v);
-        dv = dv * 10 + (uint32_t)(is_digit(ch) ? ch - '0' : 0);
     }
     c->hex_ok = hex;
     c->dec_ok = dec && dv <= 0xFFFF;
@@ -808,7 +817,9 @@ static void ruioo_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 {
     ruioo_sess *s = sv;
     (void)opts;
-    memset(s, 0, sizeof *s);
+    /* the flow table is not cleared: an entry is cleared when it is
+     * taken (flow_new's callers), and only n_flows entries are read */
+    memset(s, 0, offsetof(ruioo_sess, flows));
     s->start_seen = start_seen;
 }
 
@@ -859,9 +870,9 @@ typedef struct rdec {
     uint32_t devid_off, devid_len;
     bool keyed; /* slot and DEVID read: the message can take part in a flow */
     /* the separators as written, and as the canonical form has them */
-    char canon[R_MAX_TOK + 8];
     uint32_t ncanon;
     bool canon_valid;
+    char canon[R_MAX_TOK + 8]; /* last: not cleared per message (ncanon says what is set) */
 } rdec;
 
 static void canon_add(rdec *d, char c, uint32_t n)
@@ -1365,31 +1376,27 @@ typedef struct rstep {
 
 static bool step_of(int cmd, int sub, rstep *st)
 {
-    static const struct {
-        int8_t cmd, sub;
-        rstep s;
-    } steps[] = {
-        {C_CC, SC_BW, {FL_BORROW, 1, true, {0, 0}, {R_B_REPORT, 0}}},
-        {C_MC, SC_BO, {FL_BORROW, 2, false, {R_B_REPORT, 0}, {R_B_ACK_OK, 0}}},
-        {C_MR, SC_BF, {FL_BORROW, 2, false, {R_B_REPORT, R_R_LATCH}, {R_B_ACK_FAIL, R_R_ACK_FAIL}}},
-        {C_AM, SC_BO, {FL_BORROW, 3, false, {R_B_ACK_OK, 0}, {R_DONE, 0}}},
-        {C_AR, SC_BF, {FL_BORROW, 3, false, {R_B_ACK_FAIL, R_R_ACK_FAIL}, {R_DONE, R_DONE}}},
-        {C_MQ, 0, {FL_RETURN, 1, true, {0, 0}, {R_R_OWN, 0}}},
-        {C_RQ, SC_T, {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_R_LATCH, 0}}},
-        {C_RQ, SC_F, {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_DONE, 0}}},
-        {C_MC, SC_RO, {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_OK, 0}}},
-        {C_AM, SC_RO, {FL_RETURN, 4, false, {R_R_ACK_OK, 0}, {R_DONE, 0}}},
-        {C_MR, SC_RF, {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_FAIL, 0}}},
-        {C_AR, SC_RF, {FL_RETURN, 4, false, {R_R_ACK_FAIL, 0}, {R_DONE, 0}}},
-        {C_CQ, 0, {FL_STATUS, 1, true, {0, 0}, {R_Q_STATUS, 0}}},
-        {C_AQ, 0, {FL_STATUS, 2, false, {R_Q_STATUS, 0}, {R_DONE, 0}}},
+    /* by command word and sub-command; flow 0: not a flow step */
+    static const rstep steps[N_CMDS][N_SUBS] = {
+        [C_CC][SC_BW] = {FL_BORROW, 1, true, {0, 0}, {R_B_REPORT, 0}},
+        [C_MC][SC_BO] = {FL_BORROW, 2, false, {R_B_REPORT, 0}, {R_B_ACK_OK, 0}},
+        [C_MR][SC_BF] = {FL_BORROW, 2, false, {R_B_REPORT, R_R_LATCH}, {R_B_ACK_FAIL, R_R_ACK_FAIL}},
+        [C_AM][SC_BO] = {FL_BORROW, 3, false, {R_B_ACK_OK, 0}, {R_DONE, 0}},
+        [C_AR][SC_BF] = {FL_BORROW, 3, false, {R_B_ACK_FAIL, R_R_ACK_FAIL}, {R_DONE, R_DONE}},
+        [C_MQ][0] = {FL_RETURN, 1, true, {0, 0}, {R_R_OWN, 0}},
+        [C_RQ][SC_T] = {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_R_LATCH, 0}},
+        [C_RQ][SC_F] = {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_DONE, 0}},
+        [C_MC][SC_RO] = {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_OK, 0}},
+        [C_AM][SC_RO] = {FL_RETURN, 4, false, {R_R_ACK_OK, 0}, {R_DONE, 0}},
+        [C_MR][SC_RF] = {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_FAIL, 0}},
+        [C_AR][SC_RF] = {FL_RETURN, 4, false, {R_R_ACK_FAIL, 0}, {R_DONE, 0}},
+        [C_CQ][0] = {FL_STATUS, 1, true, {0, 0}, {R_Q_STATUS, 0}},
+        [C_AQ][0] = {FL_STATUS, 2, false, {R_Q_STATUS, 0}, {R_DONE, 0}},
     };
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        if (steps[i].cmd == cmd && steps[i].sub == sub) {
-            *st = steps[i].s;
-            return true;
-        }
-    return false;
+    if (cmd < 0 || cmd >= N_CMDS || sub < 0 || sub >= N_SUBS || !steps[cmd][sub].flow)
+        return false;
+    *st = steps[cmd][sub];
+    return true;
 }
 
 /* imei and devid are NUL-terminated; n counts their NULs (the keys are
@@ -1542,10 +1549,13 @@ static void device_fact(cs_out *o, const char *text) { cs_fact_add(o, CS_FACT_DE
  * check digit, every other digit doubled (digits of the product summed). */
 static bool luhn_ok15(const uint8_t *p, char *expect)
 {
-    static const uint8_t twice[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
+    /* indexed by the digit character; the plain digits are summed as
+     * characters and their '0's taken off once */
+    static const uint8_t twice[256] = {['0'] = 0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
     uint32_t sum = 0;
     for (int i = 0; i < 14; i += 2) /* p[13], p[11], ... p[1] doubled */
-        sum += (uint32_t)(p[i] - '0') + twice[p[i + 1] - '0'];
+        sum += (uint32_t)p[i] + twice[p[i + 1]];
+    sum -= 7u * '0';
     *expect = (char)('0' + (10 - sum % 10) % 10);
     return p[14] == (uint8_t)*expect;
 }
@@ -1582,7 +1592,13 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     }
     rframe f;
     parse_frame(b, n, &f);
-    rdec d = {.o = o, .b = b, .f = &f, .cmd = -1, .slot = -1};
+    rdec d;
+    memset(&d, 0, offsetof(rdec, canon));
+    d.o = o;
+    d.b = b;
+    d.f = &f;
+    d.cmd = -1;
+    d.slot = -1;
 
     /* IMEI */
     /* the IMEI (cut at R_IMEI_MAX digits) inside the text of its device fact */
@@ -1709,14 +1725,20 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     }
     bool crc_written = f.ntok >= 2 && f.tok[f.ntok - 1].len;
     if (d.canon_valid && !f.too_many && crc_written && f.terminated) {
-        char actual[R_MAX_TOK + 1];
-        for (uint32_t i = 0; i < f.ntok; i++)
-            actual[i] = (char)b[f.tok[i].sep];
-        actual[f.ntok] = '\0';
-        d.canon[d.ncanon] = '\0';
-        if (strcmp(actual, d.canon))
+        /* separators are never NUL: the strings are equal when the
+         * lengths and every separator are */
+        bool same = f.ntok == d.ncanon;
+        for (uint32_t i = 0; i < f.ntok && same; i++)
+            same = b[f.tok[i].sep] == (uint8_t)d.canon[i];
+        if (!same) {
+            char actual[R_MAX_TOK + 1];
+            for (uint32_t i = 0; i < f.ntok; i++)
+                actual[i] = (char)b[f.tok[i].sep];
+            actual[f.ntok] = '\0';
+            d.canon[d.ncanon] = '\0';
             cs_viol_add(o, RV_SEPARATOR, -1, f.tok[0].sep, f.close - f.tok[0].sep,
                         "Separators \"%s\" where the canonical form has \"%s\"", actual, d.canon);
+        }
     }
     if (!f.terminated) {
         cs_viol_add(o, RV_UNTERMINATED, -1, 0, n,
@@ -1748,7 +1770,7 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         verdict(&f, &crc, opts, NULL, &v);
         crc_emit(&d, &crc, &v, ctx->frame);
     }
-    if (!o->info_len)
+    if (want_info(o) && !o->info_len)
         cs_info(o, "%s", c ? c->name + 4 : "Ruioo frame");
     cs_mark_stateless(o);
 
