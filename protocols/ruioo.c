@@ -486,8 +486,10 @@ static uint32_t parse_front(rframe *f, uint32_t end)
         i = skip_ws(f, i + ql, end);
     }
     f->imei_off = i;
-    while (i < end && is_digit(f->b[i]))
-        i++;
+    const uint8_t *q = f->b + i, *qe = f->b + end;
+    while (q < qe && is_digit(*q))
+        q++;
+    i = (uint32_t)(q - f->b);
     f->imei_len = i - f->imei_off;
     return i;
 }
@@ -538,9 +540,11 @@ static void parse_frame(const uint8_t *b, uint32_t n, rframe *f)
         return;
     }
     while (k < j) { /* b[k] is a separator */
-        uint32_t sep = k, a = k + 1, z = a;
-        while (z < j && !is_sep(b[z]))
-            z++;
+        uint32_t sep = k, a = k + 1;
+        const uint8_t *q = b + a, *qe = b + j;
+        while (q < qe && !is_sep(*q))
+            q++;
+        uint32_t z = (uint32_t)(q - b);
         /* whitespace is no separator, so the token's extent is found
          * first and trimmed only when an end is whitespace (rarely) */
         uint32_t e = z;
@@ -872,7 +876,9 @@ typedef struct rdec {
     /* the separators as written, and as the canonical form has them */
     uint32_t ncanon;
     bool canon_valid;
-    char canon[R_MAX_TOK + 8]; /* last: not cleared per message (ncanon says what is set) */
+    /* last: not cleared per message (ncanon and devid_len say what is set) */
+    char canon[R_MAX_TOK + 8];
+    char devid_key[R_DEVID_MAX]; /* the DEVID upper-cased, cut at R_DEVID_MAX */
 } rdec;
 
 static void canon_add(rdec *d, char c, uint32_t n)
@@ -892,12 +898,18 @@ static void note_lower(rdec *d, const rtok *t)
     }
 }
 
-/* An upper-cased copy of a short word, for items and messages. */
-static const char *word(const rdec *d, const rtok *t, char *buf, size_t n)
+/* An upper-cased copy of a short word, for items and messages; *lower:
+ * the copy met lower-case letters (the callers copy whole words, so then
+ * note_lower has something to note). */
+static const char *word(const rdec *d, const rtok *t, char *buf, size_t n, bool *lower)
 {
     size_t k = 0;
-    for (; k < t->len && k + 1 < n; k++)
-        buf[k] = (char)upper(d->b[t->off + k]);
+    *lower = false;
+    for (; k < t->len && k + 1 < n; k++) {
+        uint8_t ch = d->b[t->off + k];
+        *lower |= is_lower(ch);
+        buf[k] = (char)upper(ch);
+    }
     buf[k] = '\0';
     return buf;
 }
@@ -938,7 +950,17 @@ static void read_devid(rdec *d, uint32_t off, uint32_t len)
     int it = want_items(d->o) ? cs_item_str(d->o, RF_DEVID, off, len, (const char *)p, len) : -1;
     d->devid_off = off;
     d->devid_len = len;
-    if (!len || len > R_DEVID_MAX || !all_of(p, len, is_alnum))
+    /* one pass: the check, and the upper-case key the flows use (a DEVID
+     * longer than R_DEVID_MAX is invalid whatever its characters) */
+    uint32_t kn = len > R_DEVID_MAX ? R_DEVID_MAX : len;
+    bool alnum = true;
+    char *key = d->devid_key;
+    for (uint32_t i = 0; i < kn; i++) {
+        uint8_t c = p[i];
+        alnum &= is_alnum(c);
+        key[i] = (char)upper(c);
+    }
+    if (!len || len > R_DEVID_MAX || !alnum)
         cs_viol_add(d->o, RV_FIELD_INVALID, it, off, len,
                     "DEVID \"%s\" is not 1-32 letters and digits", show(w, sizeof w, p, len));
 }
@@ -987,8 +1009,10 @@ static void decode_simple(rdec *d, uint32_t first, uint32_t last)
         const rtok *t = k < nd ? dt[k] : NULL;
         if (t && t->len <= 2 && all_of(d->b + t->off, t->len, is_alpha)) {
             char w[4];
-            word(d, t, w, sizeof w);
-            note_lower(d, t);
+            bool lower;
+            word(d, t, w, sizeof w, &lower);
+            if (lower)
+                note_lower(d, t);
             int sc = 0;
             for (int s = 1; s < N_SUBS && !sc; s++)
                 if (word_eq(subs[s].w, w))
@@ -1180,7 +1204,7 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
         }
         const char *sn = state ? states[state].name : "unknown state";
         if (rit < 0) {
-            if (d->slot >= 0)
+            if (d->slot >= 0 && want_info(o))
                 cs_info(o, "%s %d %s", nrec ? "," : "", d->slot, sn);
         } else if (d->slot >= 0) {
             if (dv_len)
@@ -1446,8 +1470,7 @@ static void flows(rdec *d, ruioo_sess *s, const cs_ctx *ctx, const char *imei, u
         if (!d->keyed)
             return; /* no slot or DEVID to key the flow on */
         devid_n = d->devid_len > R_DEVID_MAX ? R_DEVID_MAX : d->devid_len;
-        for (uint32_t i = 0; i < devid_n; i++)
-            devid[i] = (char)upper(d->b[d->devid_off + i]);
+        memcpy(devid, d->devid_key, devid_n);
         slot = d->slot;
     }
     devid[devid_n] = '\0';
@@ -1628,11 +1651,13 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         const rtok *t = &f.tok[0];
         char w[4];
         if (t->len == 2 && all_of(b + t->off, 2, is_alpha)) {
-            word(&d, t, w, sizeof w);
+            bool lower;
+            word(&d, t, w, sizeof w, &lower);
             for (int i = 0; i < N_CMDS && d.cmd < 0; i++)
                 if (word_eq(cmds[i].w, w))
                     d.cmd = i;
-            note_lower(&d, t);
+            if (lower)
+                note_lower(&d, t);
             if (want_items(o))
                 cmd_it = cs_item_strf(o, RF_CMD, t->off, t->len, "%s", w);
         } else if (want_items(o)) {
