@@ -298,13 +298,25 @@ static const cs_option_def options[RO__COUNT] = {
 
 /* ---- characters ------------------------------------------------------------- */
 
-static bool is_ws(uint8_t c) { return c == ' ' || c == '\t'; }
-static bool is_gap(uint8_t c) { return is_ws(c) || c == '\r' || c == '\n'; }
-static bool is_sep(uint8_t c) { return c == ',' || c == '.' || c == ';'; }
-static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-static bool is_upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
-static bool is_lower(uint8_t c) { return c >= 'a' && c <= 'z'; }
-static bool is_alpha(uint8_t c) { return is_upper(c) || is_lower(c); }
+/* One table lookup per byte instead of a chain of comparisons: the
+ * decoder walks every byte of a frame several times. */
+enum { K_WS = 1, K_GAP = 2, K_SEP = 4, K_DIGIT = 8, K_UPPER = 16, K_LOWER = 32 };
+#define K_ALNUM (K_DIGIT | K_UPPER | K_LOWER)
+#define K_10(k) k, k, k, k, k, k, k, k, k, k
+#define K_26(k) K_10(k), K_10(k), k, k, k, k, k, k
+static const uint8_t kind[256] = {
+    ['\t'] = K_WS | K_GAP, ['\n'] = K_GAP, ['\r'] = K_GAP, [' '] = K_WS | K_GAP,
+    [','] = K_SEP,         ['.'] = K_SEP,   [';'] = K_SEP,
+    ['0'] = K_10(K_DIGIT), ['A'] = K_26(K_UPPER), ['a'] = K_26(K_LOWER),
+};
+
+static bool is_ws(uint8_t c) { return kind[c] & K_WS; }
+static bool is_gap(uint8_t c) { return kind[c] & K_GAP; }
+static bool is_sep(uint8_t c) { return kind[c] & K_SEP; }
+static bool is_digit(uint8_t c) { return kind[c] & K_DIGIT; }
+static bool is_lower(uint8_t c) { return kind[c] & K_LOWER; }
+static bool is_alpha(uint8_t c) { return kind[c] & (K_UPPER | K_LOWER); }
+static bool is_alnum(uint8_t c) { return kind[c] & K_ALNUM; }
 static uint8_t upper(uint8_t c) { return is_lower(c) ? (uint8_t)(c - 32) : c; }
 
 /* A quote at b[i]: ASCII " (1 byte) or U+201C/U+201D in UTF-8 (3 bytes). */
@@ -474,8 +486,10 @@ static uint32_t parse_front(rframe *f, uint32_t end)
         i = skip_ws(f, i + ql, end);
     }
     f->imei_off = i;
-    while (i < end && is_digit(f->b[i]))
-        i++;
+    const uint8_t *q = f->b + i, *qe = f->b + end;
+    while (q < qe && is_digit(*q))
+        q++;
+    i = (uint32_t)(q - f->b);
     f->imei_len = i - f->imei_off;
     return i;
 }
@@ -526,11 +540,18 @@ static void parse_frame(const uint8_t *b, uint32_t n, rframe *f)
         return;
     }
     while (k < j) { /* b[k] is a separator */
-        uint32_t sep = k;
-        uint32_t a = skip_ws(f, k + 1, j), z = a;
-        while (z < j && !is_sep(b[z]))
-            z++;
-        uint32_t e = rskip_ws(f, a, z);
+        uint32_t sep = k, a = k + 1;
+        const uint8_t *q = b + a, *qe = b + j;
+        while (q < qe && !is_sep(*q))
+            q++;
+        uint32_t z = (uint32_t)(q - b);
+        /* whitespace is no separator, so the token's extent is found
+         * first and trimmed only when an end is whitespace (rarely) */
+        uint32_t e = z;
+        if (a < z && is_ws(b[a]))
+            a = skip_ws(f, a, z);
+        if (e > a && is_ws(b[e - 1]))
+            e = rskip_ws(f, a, e);
         add_tok(f, a, e - a, sep);
         k = z;
     }
@@ -581,6 +602,13 @@ static const char *show(char *buf, size_t bufn, const uint8_t *p, uint32_t n)
     buf[k] = '\0';
     return buf;
 }
+
+/* Items are built only for the tree and --messages: without CS_WANT_ITEMS
+ * every cs_item_* call returns -1, so the decoder skips the calls and the
+ * text it would prepare for them (violations are attached to item -1 then,
+ * exactly as the calls would have returned). */
+static bool want_items(const cs_out *o) { return o->want & CS_WANT_ITEMS; }
+static bool want_info(const cs_out *o) { return o->want & CS_WANT_INFO; }
 
 /* ---- coverage, CRC token, discovery ------------------------------------------ */
 
@@ -637,17 +665,21 @@ static void crc_token(const rframe *f, const rtok *t, rcrc *c)
     const uint8_t *p = f->b + t->off;
     uint32_t hv = 0, dv = 0;
     bool hex = t->len >= 1 && t->len <= 4, dec = t->len >= 1 && t->len <= 5;
-    for (uint32_t i = 0; i < t->len; i++) {
+    /* the values count only where their reading is valid: stop when
+     * neither is */
+    for (uint32_t i = 0; i < t->len && (hex || dec); i++) {
         uint8_t ch = p[i];
-        int v = is_digit(ch) ? ch - '0'
-                : (upper(ch) >= 'A' && upper(ch) <= 'F') ? upper(ch) - 'A' + 10
-                                                         : -1;
-        if (v < 0)
+        if (is_digit(ch)) {
+            hv = hv * 16 + (uint32_t)(ch - '0');
+            dv = dv * 10 + (uint32_t)(ch - '0');
+            continue;
+        }
+        dec = false;
+        uint8_t u = upper(ch);
+        if (u >= 'A' && u <= 'F')
+            hv = hv * 16 + (uint32_t)(u - 'A' + 10);
+        else
             hex = false;
-        if (!is_digit(ch))
-            dec = false;
-        hv = hv * 16 + (uint32_t)(v < 0 ? 0 : v);
-        dv = dv * 10 + (uint32_t)(is_digit(ch) ? ch - '0' : 0);
     }
     c->hex_ok = hex;
     c->dec_ok = dec && dv <= 0xFFFF;
@@ -789,7 +821,9 @@ static void ruioo_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 {
     ruioo_sess *s = sv;
     (void)opts;
-    memset(s, 0, sizeof *s);
+    /* the flow table is not cleared: an entry is cleared when it is
+     * taken (flow_new's callers), and only n_flows entries are read */
+    memset(s, 0, offsetof(ruioo_sess, flows));
     s->start_seen = start_seen;
 }
 
@@ -840,9 +874,11 @@ typedef struct rdec {
     uint32_t devid_off, devid_len;
     bool keyed; /* slot and DEVID read: the message can take part in a flow */
     /* the separators as written, and as the canonical form has them */
-    char canon[R_MAX_TOK + 8];
     uint32_t ncanon;
     bool canon_valid;
+    /* last: not cleared per message (ncanon and devid_len say what is set) */
+    char canon[R_MAX_TOK + 8];
+    char devid_key[R_DEVID_MAX]; /* the DEVID upper-cased, cut at R_DEVID_MAX */
 } rdec;
 
 static void canon_add(rdec *d, char c, uint32_t n)
@@ -862,18 +898,26 @@ static void note_lower(rdec *d, const rtok *t)
     }
 }
 
-/* An upper-cased copy of a short word, for items and messages. */
-static const char *word(const rdec *d, const rtok *t, char *buf, size_t n)
+/* An upper-cased copy of a short word, for items and messages; *lower:
+ * the copy met lower-case letters (the callers copy whole words, so then
+ * note_lower has something to note). */
+static const char *word(const rdec *d, const rtok *t, char *buf, size_t n, bool *lower)
 {
     size_t k = 0;
-    for (; k < t->len && k + 1 < n; k++)
-        buf[k] = (char)upper(d->b[t->off + k]);
+    *lower = false;
+    for (; k < t->len && k + 1 < n; k++) {
+        uint8_t ch = d->b[t->off + k];
+        *lower |= is_lower(ch);
+        buf[k] = (char)upper(ch);
+    }
     buf[k] = '\0';
     return buf;
 }
 
 static int data_item(rdec *d, const rtok *t)
 {
+    if (!want_items(d->o))
+        return -1;
     return cs_item_str(d->o, RF_DATA, t->off, t->len, (const char *)d->b + t->off, t->len);
 }
 
@@ -890,7 +934,7 @@ static void read_slot(rdec *d, uint32_t off, uint32_t len)
         return;
     }
     int v = len == 2 ? (p[0] - '0') * 10 + (p[1] - '0') : p[0] - '0';
-    int it = cs_item_add(o, RF_SLOT, off, len, (uint64_t)v);
+    int it = want_items(o) ? cs_item_add(o, RF_SLOT, off, len, (uint64_t)v) : -1;
     d->slot = v;
     if (len == 2 && p[0] == '0')
         cs_viol_add(o, RV_SLOT_PADDED, it, off, len, "Slot written \"%.2s\"", (const char *)p);
@@ -903,12 +947,19 @@ static void read_devid(rdec *d, uint32_t off, uint32_t len)
 {
     char w[48];
     const uint8_t *p = d->b + off;
-    int it = cs_item_str(d->o, RF_DEVID, off, len, (const char *)p, len);
+    int it = want_items(d->o) ? cs_item_str(d->o, RF_DEVID, off, len, (const char *)p, len) : -1;
     d->devid_off = off;
     d->devid_len = len;
+    /* one pass: the check, and the upper-case key the flows use (a DEVID
+     * longer than R_DEVID_MAX is invalid whatever its characters) */
+    uint32_t kn = len > R_DEVID_MAX ? R_DEVID_MAX : len;
     bool alnum = true;
-    for (uint32_t i = 0; i < len; i++)
-        alnum = alnum && (is_digit(p[i]) || is_alpha(p[i]));
+    char *key = d->devid_key;
+    for (uint32_t i = 0; i < kn; i++) {
+        uint8_t c = p[i];
+        alnum &= is_alnum(c);
+        key[i] = (char)upper(c);
+    }
     if (!len || len > R_DEVID_MAX || !alnum)
         cs_viol_add(d->o, RV_FIELD_INVALID, it, off, len,
                     "DEVID \"%s\" is not 1-32 letters and digits", show(w, sizeof w, p, len));
@@ -958,16 +1009,21 @@ static void decode_simple(rdec *d, uint32_t first, uint32_t last)
         const rtok *t = k < nd ? dt[k] : NULL;
         if (t && t->len <= 2 && all_of(d->b + t->off, t->len, is_alpha)) {
             char w[4];
-            word(d, t, w, sizeof w);
-            note_lower(d, t);
+            bool lower;
+            word(d, t, w, sizeof w, &lower);
+            if (lower)
+                note_lower(d, t);
             int sc = 0;
             for (int s = 1; s < N_SUBS && !sc; s++)
                 if (word_eq(subs[s].w, w))
                     sc = s;
-            cs_item_strf(o, RF_SUBCMD, t->off, t->len, "%s", w);
-            if (sc)
-                cs_item_flag(o, cs_item_strf(o, RF_SUBCMD_NAME, t->off, t->len, "%s", subs[sc].name),
-                             CS_IF_GENERATED);
+            if (want_items(o)) {
+                cs_item_strf(o, RF_SUBCMD, t->off, t->len, "%s", w);
+                if (sc)
+                    cs_item_flag(o,
+                                 cs_item_strf(o, RF_SUBCMD_NAME, t->off, t->len, "%s", subs[sc].name),
+                                 CS_IF_GENERATED);
+            }
             if (sc && (sc == c->sub[0] || sc == c->sub[1])) {
                 d->sub = sc;
                 o->result = sc;
@@ -1000,7 +1056,7 @@ static void decode_simple(rdec *d, uint32_t first, uint32_t last)
         data_item(d, dt[k]);
     d->keyed = d->slot >= 0 && d->devid_len > 0;
 
-    if (!(o->want & CS_WANT_INFO))
+    if (!want_info(o))
         return;
     if (d->cmd == C_CH)
         cs_info(o, "Heartbeat");
@@ -1118,21 +1174,23 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
         canon_add(d, ';', 1);
 
         int state = st_len == 2 ? state_of(d, st_off, 2) : 0;
-        int rit = cs_item_add(o, RF_RECORD, rec_off, rec_end - rec_off, 0);
+        bool items = want_items(o);
+        int rit = items ? cs_item_add(o, RF_RECORD, rec_off, rec_end - rec_off, 0) : -1;
         cs_push(o);
         d->slot = -1;
         read_slot(d, rec_off, nd);
         rtok stt = {st_off, st_len, 0};
         note_lower(d, &stt);
-        int sit = state ? cs_item_strf(o, RF_STATE, st_off, st_len, "%s", states[state].w)
-                        : cs_item_str(o, RF_STATE, st_off, st_len, (const char *)b + st_off, st_len);
-        if (state)
-            cs_item_flag(o, cs_item_strf(o, RF_STATE_NAME, st_off, st_len, "%s", states[state].name),
-                         CS_IF_GENERATED);
-        else
+        int sit = !items ? -1
+                  : state ? cs_item_strf(o, RF_STATE, st_off, st_len, "%s", states[state].w)
+                          : cs_item_str(o, RF_STATE, st_off, st_len, (const char *)b + st_off, st_len);
+        if (!state)
             cs_viol_add(o, RV_STATE_UNKNOWN, sit, st_off, st_len,
                         "Slot state \"%s\" is none of FU, NF, EM, ER",
                         show(w, sizeof w, b + st_off, st_len));
+        else if (items)
+            cs_item_flag(o, cs_item_strf(o, RF_STATE_NAME, st_off, st_len, "%s", states[state].name),
+                         CS_IF_GENERATED);
         d->devid_len = 0;
         if (dv_len)
             read_devid(d, dv_off, dv_len);
@@ -1146,7 +1204,7 @@ static void decode_aq(rdec *d, uint32_t first, uint32_t last)
         }
         const char *sn = state ? states[state].name : "unknown state";
         if (rit < 0) {
-            if (d->slot >= 0)
+            if (d->slot >= 0 && want_info(o))
                 cs_info(o, "%s %d %s", nrec ? "," : "", d->slot, sn);
         } else if (d->slot >= 0) {
             if (dv_len)
@@ -1282,7 +1340,7 @@ static void crc_emit(rdec *d, const rcrc *c, const rverdict *v, uint32_t frame)
     char w[48];
     if (it >= 0)
         cs_item_text(o, it, "\"%s\"", show(w, sizeof w, d->b + c->off, c->len));
-    if (v->have) {
+    if (v->have && want_items(o)) {
         cs_push(o);
         int k = cs_item_add(o, RF_CRC_VARIANT, c->off, 0, v->k.var);
         cs_item_flag(o, k, CS_IF_GENERATED);
@@ -1342,38 +1400,37 @@ typedef struct rstep {
 
 static bool step_of(int cmd, int sub, rstep *st)
 {
-    static const struct {
-        int8_t cmd, sub;
-        rstep s;
-    } steps[] = {
-        {C_CC, SC_BW, {FL_BORROW, 1, true, {0, 0}, {R_B_REPORT, 0}}},
-        {C_MC, SC_BO, {FL_BORROW, 2, false, {R_B_REPORT, 0}, {R_B_ACK_OK, 0}}},
-        {C_MR, SC_BF, {FL_BORROW, 2, false, {R_B_REPORT, R_R_LATCH}, {R_B_ACK_FAIL, R_R_ACK_FAIL}}},
-        {C_AM, SC_BO, {FL_BORROW, 3, false, {R_B_ACK_OK, 0}, {R_DONE, 0}}},
-        {C_AR, SC_BF, {FL_BORROW, 3, false, {R_B_ACK_FAIL, R_R_ACK_FAIL}, {R_DONE, R_DONE}}},
-        {C_MQ, 0, {FL_RETURN, 1, true, {0, 0}, {R_R_OWN, 0}}},
-        {C_RQ, SC_T, {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_R_LATCH, 0}}},
-        {C_RQ, SC_F, {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_DONE, 0}}},
-        {C_MC, SC_RO, {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_OK, 0}}},
-        {C_AM, SC_RO, {FL_RETURN, 4, false, {R_R_ACK_OK, 0}, {R_DONE, 0}}},
-        {C_MR, SC_RF, {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_FAIL, 0}}},
-        {C_AR, SC_RF, {FL_RETURN, 4, false, {R_R_ACK_FAIL, 0}, {R_DONE, 0}}},
-        {C_CQ, 0, {FL_STATUS, 1, true, {0, 0}, {R_Q_STATUS, 0}}},
-        {C_AQ, 0, {FL_STATUS, 2, false, {R_Q_STATUS, 0}, {R_DONE, 0}}},
+    /* by command word and sub-command; flow 0: not a flow step */
+    static const rstep steps[N_CMDS][N_SUBS] = {
+        [C_CC][SC_BW] = {FL_BORROW, 1, true, {0, 0}, {R_B_REPORT, 0}},
+        [C_MC][SC_BO] = {FL_BORROW, 2, false, {R_B_REPORT, 0}, {R_B_ACK_OK, 0}},
+        [C_MR][SC_BF] = {FL_BORROW, 2, false, {R_B_REPORT, R_R_LATCH}, {R_B_ACK_FAIL, R_R_ACK_FAIL}},
+        [C_AM][SC_BO] = {FL_BORROW, 3, false, {R_B_ACK_OK, 0}, {R_DONE, 0}},
+        [C_AR][SC_BF] = {FL_BORROW, 3, false, {R_B_ACK_FAIL, R_R_ACK_FAIL}, {R_DONE, R_DONE}},
+        [C_MQ][0] = {FL_RETURN, 1, true, {0, 0}, {R_R_OWN, 0}},
+        [C_RQ][SC_T] = {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_R_LATCH, 0}},
+        [C_RQ][SC_F] = {FL_RETURN, 2, false, {R_R_OWN, 0}, {R_DONE, 0}},
+        [C_MC][SC_RO] = {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_OK, 0}},
+        [C_AM][SC_RO] = {FL_RETURN, 4, false, {R_R_ACK_OK, 0}, {R_DONE, 0}},
+        [C_MR][SC_RF] = {FL_RETURN, 3, false, {R_R_LATCH, 0}, {R_R_ACK_FAIL, 0}},
+        [C_AR][SC_RF] = {FL_RETURN, 4, false, {R_R_ACK_FAIL, 0}, {R_DONE, 0}},
+        [C_CQ][0] = {FL_STATUS, 1, true, {0, 0}, {R_Q_STATUS, 0}},
+        [C_AQ][0] = {FL_STATUS, 2, false, {R_Q_STATUS, 0}, {R_DONE, 0}},
     };
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        if (steps[i].cmd == cmd && steps[i].sub == sub) {
-            *st = steps[i].s;
-            return true;
-        }
-    return false;
+    if (cmd < 0 || cmd >= N_CMDS || sub < 0 || sub >= N_SUBS || !steps[cmd][sub].flow)
+        return false;
+    *st = steps[cmd][sub];
+    return true;
 }
 
-static rflow *flow_find(ruioo_sess *s, const char *imei, int slot, const char *devid)
+/* imei and devid are NUL-terminated; n counts their NULs (the keys are
+ * compared as strings, with the lengths already known). */
+static rflow *flow_find(ruioo_sess *s, const char *imei, size_t imei_n, int slot,
+                        const char *devid, size_t devid_n)
 {
     for (uint32_t i = 0; i < s->n_flows; i++) {
         rflow *e = &s->flows[i];
-        if (e->slot == slot && !strcmp(e->imei, imei) && !strcmp(e->devid, devid))
+        if (e->slot == slot && !memcmp(e->devid, devid, devid_n) && !memcmp(e->imei, imei, imei_n))
             return e;
     }
     return NULL;
@@ -1399,24 +1456,25 @@ static rflow *flow_new(ruioo_sess *s, cs_out *o)
     return any;
 }
 
-static void flows(rdec *d, ruioo_sess *s, const cs_ctx *ctx, const char *imei)
+/* imei: NUL-terminated, imei_n digits. */
+static void flows(rdec *d, ruioo_sess *s, const cs_ctx *ctx, const char *imei, uint32_t imei_n)
 {
     cs_out *o = d->o;
     rstep st;
     if (d->cmd < 0 || !step_of(d->cmd, d->sub, &st))
         return;
-    char devid[R_DEVID_MAX + 1] = "";
+    char devid[R_DEVID_MAX + 1];
+    uint32_t devid_n = 0;
     int slot = 0;
     if (st.flow != FL_STATUS) {
         if (!d->keyed)
             return; /* no slot or DEVID to key the flow on */
-        uint32_t n = d->devid_len > R_DEVID_MAX ? R_DEVID_MAX : d->devid_len;
-        for (uint32_t i = 0; i < n; i++)
-            devid[i] = (char)upper(d->b[d->devid_off + i]);
-        devid[n] = '\0';
+        devid_n = d->devid_len > R_DEVID_MAX ? R_DEVID_MAX : d->devid_len;
+        memcpy(devid, d->devid_key, devid_n);
         slot = d->slot;
     }
-    rflow *e = flow_find(s, imei, slot, devid);
+    devid[devid_n] = '\0';
+    rflow *e = flow_find(s, imei, imei_n + 1, slot, devid, devid_n + 1);
     int cont = -1; /* which `from` state the message continues */
     if (e && !st.opens)
         for (int k = 0; k < 2; k++)
@@ -1437,21 +1495,26 @@ static void flows(rdec *d, ruioo_sess *s, const cs_ctx *ctx, const char *imei)
                     "failure with BF)",
                     cmds[d->cmd].w, cmds[d->cmd].w);
 
-    int it = cs_item_strf(o, RF_FLOW, 0, 0, "%s", flow_names[flow]);
-    cs_item_flag(o, it, CS_IF_GENERATED);
-    it = cs_item_add(o, RF_FLOW_STEP, 0, 0, step);
-    cs_item_flag(o, it, CS_IF_GENERATED);
+    bool items = want_items(o);
+    if (items) {
+        int it = cs_item_strf(o, RF_FLOW, 0, 0, "%s", flow_names[flow]);
+        cs_item_flag(o, it, CS_IF_GENERATED);
+        it = cs_item_add(o, RF_FLOW_STEP, 0, 0, step);
+        cs_item_flag(o, it, CS_IF_GENERATED);
+    }
 
     if (cont >= 0) {
         o->req_frame = e->frame;
         o->req_ts_ns = e->ts_ns;
         o->req_tag = e->tag;
-        it = cs_item_add(o, RF_REQUEST_IN, 0, 0, e->frame);
-        cs_item_flag(o, it, CS_IF_GENERATED);
-        it = cs_item_add(o, RF_RESPONSE_TIME, 0, 0, 0);
-        if (it >= 0) {
-            o->items[it].v.i = ctx->ts_ns - e->ts_ns;
-            o->items[it].flags |= CS_IF_GENERATED;
+        if (items) {
+            int it = cs_item_add(o, RF_REQUEST_IN, 0, 0, e->frame);
+            cs_item_flag(o, it, CS_IF_GENERATED);
+            it = cs_item_add(o, RF_RESPONSE_TIME, 0, 0, 0);
+            if (it >= 0) {
+                o->items[it].v.i = ctx->ts_ns - e->ts_ns;
+                o->items[it].flags |= CS_IF_GENERATED;
+            }
         }
     } else {
         bool waiting = e && e->state != R_DONE;
@@ -1477,8 +1540,8 @@ static void flows(rdec *d, ruioo_sess *s, const cs_ctx *ctx, const char *imei)
     if (!e) {
         e = flow_new(s, o);
         memset(e, 0, sizeof *e);
-        memcpy(e->imei, imei, strlen(imei) + 1); /* both fit: the same sizes */
-        memcpy(e->devid, devid, strlen(devid) + 1);
+        memcpy(e->imei, imei, imei_n + 1); /* both fit: the same sizes */
+        memcpy(e->devid, devid, devid_n + 1);
         e->slot = (uint8_t)slot;
     }
     e->state = cont >= 0 ? st.to[cont] : st.to[0];
@@ -1500,37 +1563,24 @@ static cs_dir opposite(cs_dir d)
                                    : CS_DIR_UNKNOWN;
 }
 
-/* The device fact "IMEI <digits>", as cs_fact_add(o, .., "IMEI %s", imei)
- * writes it, without the formatting: the IMEI is digits only. */
-static void device_fact(cs_out *o, const char *imei)
-{
-    if (o->n_facts >= CS_MAX_FACTS)
-        return;
-    char t[5 + R_IMEI_MAX + 1] = "IMEI ";
-    size_t n = strlen(imei);
-    memcpy(t + 5, imei, n);
-    uint32_t s = cs_arena_printable(o, t, 5 + n);
-    if (!s)
-        return;
-    o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
-    o->facts[o->n_facts].str = s;
-    o->n_facts++;
-}
+/* The device fact "IMEI <digits>": `text` is already that string (the
+ * IMEI is digits only, nothing to escape), so "%s" copies it without
+ * formatting or a per-byte scan. */
+static void device_fact(cs_out *o, const char *text) { cs_fact_add(o, CS_FACT_DEVICE_ID, "%s", text); }
 
-static bool luhn_ok(const uint8_t *p, uint32_t n, char *expect)
+/* The Luhn check digit of a 15-digit IMEI: from the right, skipping the
+ * check digit, every other digit doubled (digits of the product summed). */
+static bool luhn_ok15(const uint8_t *p, char *expect)
 {
+    /* indexed by the digit character; the plain digits are summed as
+     * characters and their '0's taken off once */
+    static const uint8_t twice[256] = {['0'] = 0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
     uint32_t sum = 0;
-    for (uint32_t i = 0; i + 1 < n; i++) { /* from the right, skipping the check digit */
-        uint32_t v = (uint32_t)(p[n - 2 - i] - '0');
-        if (i % 2 == 0) {
-            v *= 2;
-            if (v > 9)
-                v -= 9;
-        }
-        sum += v;
-    }
+    for (int i = 0; i < 14; i += 2) /* p[13], p[11], ... p[1] doubled */
+        sum += (uint32_t)p[i] + twice[p[i + 1]];
+    sum -= 7u * '0';
     *expect = (char)('0' + (10 - sum % 10) % 10);
-    return p[n - 1] == (uint8_t)*expect;
+    return p[14] == (uint8_t)*expect;
 }
 
 /* Bytes that arrived apart from their frame: CR/LF or whitespace. */
@@ -1565,23 +1615,33 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     }
     rframe f;
     parse_frame(b, n, &f);
-    rdec d = {.o = o, .b = b, .f = &f, .cmd = -1, .slot = -1};
+    rdec d;
+    memset(&d, 0, offsetof(rdec, canon));
+    d.o = o;
+    d.b = b;
+    d.f = &f;
+    d.cmd = -1;
+    d.slot = -1;
 
     /* IMEI */
-    char imei[R_IMEI_MAX + 1] = "";
+    /* the IMEI (cut at R_IMEI_MAX digits) inside the text of its device fact */
+    char fact[5 + R_IMEI_MAX + 1] = "IMEI ";
+    char *imei = fact + 5;
+    uint32_t imei_n = f.imei_len > R_IMEI_MAX ? R_IMEI_MAX : f.imei_len;
     if (f.imei_len) {
-        int it = cs_item_str(o, RF_IMEI, f.imei_off, f.imei_len, (const char *)b + f.imei_off,
-                             f.imei_len);
-        memcpy(imei, b + f.imei_off, f.imei_len > R_IMEI_MAX ? R_IMEI_MAX : f.imei_len);
+        int it = want_items(o) ? cs_item_str(o, RF_IMEI, f.imei_off, f.imei_len,
+                                             (const char *)b + f.imei_off, f.imei_len)
+                               : -1;
+        memcpy(imei, b + f.imei_off, imei_n);
         char expect;
         if (f.imei_len != 15)
             cs_viol_add(o, RV_IMEI_LENGTH, it, f.imei_off, f.imei_len,
                         "IMEI of %u digits; the document says 15", f.imei_len);
-        else if (!luhn_ok(b + f.imei_off, 15, &expect))
+        else if (!luhn_ok15(b + f.imei_off, &expect))
             cs_viol_add(o, RV_IMEI_LUHN, it, f.imei_off + 14, 1,
                         "IMEI check digit %c; the Luhn digit of the first 14 is %c",
                         b[f.imei_off + 14], expect);
-        device_fact(o, imei);
+        device_fact(o, fact);
     }
 
     /* Command word */
@@ -1591,21 +1651,25 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         const rtok *t = &f.tok[0];
         char w[4];
         if (t->len == 2 && all_of(b + t->off, 2, is_alpha)) {
-            word(&d, t, w, sizeof w);
+            bool lower;
+            word(&d, t, w, sizeof w, &lower);
             for (int i = 0; i < N_CMDS && d.cmd < 0; i++)
                 if (word_eq(cmds[i].w, w))
                     d.cmd = i;
-            note_lower(&d, t);
-            cmd_it = cs_item_strf(o, RF_CMD, t->off, t->len, "%s", w);
-        } else {
+            if (lower)
+                note_lower(&d, t);
+            if (want_items(o))
+                cmd_it = cs_item_strf(o, RF_CMD, t->off, t->len, "%s", w);
+        } else if (want_items(o)) {
             cmd_it = cs_item_str(o, RF_CMD, t->off, t->len, (const char *)b + t->off, t->len);
         }
         if (d.cmd >= 0) {
             c = &cmds[d.cmd];
             o->cmd = d.cmd + 1;
             o->cmd_name = c->name;
-            cs_item_flag(o, cs_item_strf(o, RF_CMD_NAME, t->off, t->len, "%s", c->name + 4),
-                         CS_IF_GENERATED);
+            if (want_items(o))
+                cs_item_flag(o, cs_item_strf(o, RF_CMD_NAME, t->off, t->len, "%s", c->name + 4),
+                             CS_IF_GENERATED);
         } else {
             cs_viol_add(o, RV_CMD_UNKNOWN, cmd_it, t->off, t->len, "Unknown command word \"%s\"",
                         show(w, sizeof w, b + t->off, t->len));
@@ -1665,7 +1729,7 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
             if (f.tok[i].len)
                 data_item(&d, &f.tok[i]);
         char w[24];
-        if (o->want & CS_WANT_INFO)
+        if (want_info(o))
             cs_info(o, "Unknown command %s", show(w, sizeof w, b + f.tok[0].off, f.tok[0].len));
     }
 
@@ -1686,14 +1750,20 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     }
     bool crc_written = f.ntok >= 2 && f.tok[f.ntok - 1].len;
     if (d.canon_valid && !f.too_many && crc_written && f.terminated) {
-        char actual[R_MAX_TOK + 1];
-        for (uint32_t i = 0; i < f.ntok; i++)
-            actual[i] = (char)b[f.tok[i].sep];
-        actual[f.ntok] = '\0';
-        d.canon[d.ncanon] = '\0';
-        if (strcmp(actual, d.canon))
+        /* separators are never NUL: the strings are equal when the
+         * lengths and every separator are */
+        bool same = f.ntok == d.ncanon;
+        for (uint32_t i = 0; i < f.ntok && same; i++)
+            same = b[f.tok[i].sep] == (uint8_t)d.canon[i];
+        if (!same) {
+            char actual[R_MAX_TOK + 1];
+            for (uint32_t i = 0; i < f.ntok; i++)
+                actual[i] = (char)b[f.tok[i].sep];
+            actual[f.ntok] = '\0';
+            d.canon[d.ncanon] = '\0';
             cs_viol_add(o, RV_SEPARATOR, -1, f.tok[0].sep, f.close - f.tok[0].sep,
                         "Separators \"%s\" where the canonical form has \"%s\"", actual, d.canon);
+        }
     }
     if (!f.terminated) {
         cs_viol_add(o, RV_UNTERMINATED, -1, 0, n,
@@ -1725,7 +1795,7 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
         verdict(&f, &crc, opts, NULL, &v);
         crc_emit(&d, &crc, &v, ctx->frame);
     }
-    if (!o->info_len)
+    if (want_info(o) && !o->info_len)
         cs_info(o, "%s", c ? c->name + 4 : "Ruioo frame");
     cs_mark_stateless(o);
 
@@ -1769,12 +1839,12 @@ static void ruioo_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_
     if (!s->imei[0]) {
         memcpy(s->imei, imei, sizeof s->imei);
         s->imei_frame = ctx->frame;
-    } else if (strcmp(s->imei, imei)) {
+    } else if (memcmp(s->imei, imei, imei_n + 1)) { /* both NUL-terminated */
         cs_viol_add(o, RV_IMEI_CHANGED, -1, f.imei_off, f.imei_len,
                     "IMEI %s, but this conversation began with %s (frame %u)", imei, s->imei,
                     s->imei_frame);
     }
-    flows(&d, s, ctx, imei);
+    flows(&d, s, ctx, imei, imei_n);
 }
 
 const cs_proto ruioo_proto = {
