@@ -26,7 +26,19 @@ struct cc_emit {
     struct fentry *fe;
     uint32_t fe_cap;
     size_t rec_start;
+    /* each protocol's name ("name") and field abbrevs ("abbrev":) as JSON,
+     * made once: names_at[pi][0] is where the name starts in `names`,
+     * [1 + f] field f's abbrev, [n_fields + 1] the end */
+    sbuf names;
+    uint32_t *names_at[CC_MAX_PROTOS];
 };
+
+/* Protocol pi's name (k = 0) or field k - 1's abbrev, as JSON. */
+static inline uint8_t *w_name(uint8_t *w, const cc_emit *e, int pi, uint32_t k)
+{
+    const uint32_t *at = e->names_at[pi];
+    return w_put(w, e->names.p + at[k], at[k + 1] - at[k]);
+}
 
 const char *const cc_end_names[] = {"capture_end", "closed", "idle_timeout", "evicted",
                                     "port_reused"};
@@ -140,6 +152,23 @@ cc_emit *cc_emit_new(const cc_config *cfg, const char *file, cc_chunk_fn fn, voi
             e->fcap = cs_protocols[i]->n_fields;
     e->fcount = calloc(e->fcap + 1, sizeof *e->fcount);
     e->ffirst = calloc(e->fcap + 1, sizeof *e->ffirst);
+    for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
+        const cs_proto *p = cs_protocols[i];
+        uint32_t *at = malloc((p->n_fields + 2u) * sizeof *at);
+        if (!at) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        at[0] = (uint32_t)e->names.n;
+        sb_json_cstr(&e->names, p->name);
+        for (uint32_t f = 0; f < p->n_fields; f++) {
+            at[1 + f] = (uint32_t)e->names.n;
+            sb_json_cstr(&e->names, p->fields[f].abbrev);
+            sb_c(&e->names, ':');
+        }
+        at[p->n_fields + 1] = (uint32_t)e->names.n;
+        e->names_at[i] = at;
+    }
     return e;
 }
 
@@ -157,6 +186,9 @@ void cc_emit_free(cc_emit *e)
     free(e->fcount);
     free(e->ffirst);
     free(e->fe);
+    sb_free(&e->names);
+    for (int i = 0; i < CC_MAX_PROTOS; i++)
+        free(e->names_at[i]);
     free(e);
 }
 
@@ -241,7 +273,8 @@ static void json_head(cc_emit *e, sbuf *b, const char *kind, uint64_t frame, int
                       const cc_session *s)
 {
     size_t kl = strlen(kind);
-    uint8_t *w = sb_w(b, W_BLOCK + kl + e->file_json.n);
+    const uint32_t *pn = s && s->proto ? e->names_at[s->proto_i] : NULL;
+    uint8_t *w = sb_w(b, W_BLOCK + kl + e->file_json.n + (pn ? pn[1] - pn[0] : 0));
     w = w_s(w, "{\"v\":" CC_XSTR(CC_SCHEMA_VERSION) ",\"kind\":\"");
     w = w_put(w, kind, kl);
     w = w_s(w, "\",\"file\":");
@@ -254,11 +287,8 @@ static void json_head(cc_emit *e, sbuf *b, const char *kind, uint64_t frame, int
     if (s) {
         w = w_u64(w, s->id);
         w = w_s(w, ",\"proto\":");
+        w = s->proto ? w_name(w, e, s->proto_i, 0) : w_s(w, "null");
         sb_wend(b, w);
-        if (s->proto)
-            sb_json_cstr(b, s->proto->name);
-        else
-            sb_s(b, "null");
     } else {
         w = w_s(w, "null,\"proto\":null");
         sb_wend(b, w);
@@ -345,7 +375,8 @@ typedef struct fentry {
     uint32_t item;
 } fentry;
 
-static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o, const cc_pdu *pdu)
+static void json_fields(cc_emit *e, sbuf *b, int pi, const cs_proto *p, const cs_out *o,
+                        const cc_pdu *pdu)
 {
     uint32_t n = 0;
     if (e->fe_cap < 2 * o->n_items) {
@@ -383,14 +414,16 @@ static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o,
         uint16_t f = e->fe[k].field;
         if (e->ffirst[f] != (int32_t)k)
             continue;
+        const uint32_t *at = e->names_at[pi];
+        uint8_t *w = sb_w(b, 2 + at[f + 2] - at[f + 1]);
         if (!first)
-            sb_c(b, ',');
+            w = w_c(w, ',');
         first = false;
-        sb_json_cstr(b, p->fields[f].abbrev);
-        sb_c(b, ':');
+        w = w_name(w, e, pi, 1 + f); /* "abbrev": */
         bool many = e->fcount[f] > 1;
         if (many)
-            sb_c(b, '[');
+            w = w_c(w, '[');
+        sb_wend(b, w);
         for (uint32_t j = k, c = 0; j < n; j++) {
             if (e->fe[j].field != f)
                 continue;
@@ -451,7 +484,7 @@ void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const c
         jk_str(b, "result_name", o->result >= 0 ? o->result_name : NULL, false);
         sb_s(b, ",\"info\":");
         sb_json_str(b, o->info, o->info_len);
-        json_fields(e, b, p, o, pdu);
+        json_fields(e, b, s->proto_i, p, o, pdu);
         sb_s(b, "}\n");
         rec_end(e);
     }

@@ -110,16 +110,22 @@ void sb_i64(sbuf *b, int64_t v)
 
 void sb_printf(sbuf *b, const char *fmt, ...)
 {
+    /* formatted once into the room there is (usually enough: the texts
+     * are short), a second time only when it did not fit */
+    sb_reserve(b, 64);
+    size_t room = b->cap - b->n;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf((char *)b->p + b->n, room, fmt, ap);
     va_end(ap);
     if (n <= 0)
         return;
-    sb_reserve(b, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf((char *)b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= room) {
+        sb_reserve(b, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf((char *)b->p + b->n, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->n += (size_t)n;
 }
 
@@ -157,6 +163,19 @@ static const char hexd[] = "0123456789abcdef";
  * '"' (0x22) and '\\' (0x5C) */
 static const uint8_t json_plain[256] = {[0x20 ... 0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7E] = 1};
 
+/* Whether all 8 bytes of x are json_plain: none below 0x20, above 0x7E,
+ * '"' or '\\' (the classic "has a byte less than / more than / equal to"
+ * word tests, exact as a yes/no answer; which byte is left to the table). */
+static inline bool word_plain(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t below = (x - ones * 0x20) & ~x;             /* a byte < 0x20 */
+    uint64_t above = (x + ones * (0x7F - 0x7E)) | x;     /* a byte > 0x7E */
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    uint64_t quote = (q - ones) & ~q, slash = (bs - ones) & ~bs; /* a byte equal */
+    return !((below | above | quote | slash) & high);
+}
+
 void sb_json_str(sbuf *b, const char *str, size_t n)
 {
     const uint8_t *s = (const uint8_t *)str;
@@ -166,6 +185,8 @@ void sb_json_str(sbuf *b, const char *str, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t j = i;
+        for (uint64_t x; j + 8 <= n && (memcpy(&x, s + j, 8), word_plain(x));)
+            j += 8;
         while (j < n && json_plain[s[j]])
             j++;
         w = w_put(w, s + i, j - i);
