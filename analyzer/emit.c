@@ -20,7 +20,6 @@ struct cc_emit {
     void *fn_ctx;
     cc_stats st;
     sbuf tmp;
-    uint16_t *fcount;
     int32_t *ffirst;
     uint32_t fcap;
     struct fentry *fe;
@@ -150,7 +149,6 @@ cc_emit *cc_emit_new(const cc_config *cfg, const char *file, cc_chunk_fn fn, voi
     for (int i = 0; cs_protocols[i]; i++)
         if (cs_protocols[i]->n_fields > e->fcap)
             e->fcap = cs_protocols[i]->n_fields;
-    e->fcount = calloc(e->fcap + 1, sizeof *e->fcount);
     e->ffirst = calloc(e->fcap + 1, sizeof *e->ffirst);
     for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
         const cs_proto *p = cs_protocols[i];
@@ -183,7 +181,6 @@ void cc_emit_free(cc_emit *e)
     sb_free(&e->file_json);
     sb_free(&e->tmp);
     cc_stats_free(&e->st);
-    free(e->fcount);
     free(e->ffirst);
     free(e->fe);
     sb_free(&e->names);
@@ -373,6 +370,7 @@ typedef struct fentry {
     uint16_t field;
     bool status;   /* the verdict of item `item`, not its value */
     uint32_t item;
+    int32_t next;  /* the next entry of the same field, -1 none */
 } fentry;
 
 static void json_fields(cc_emit *e, sbuf *b, int pi, const cs_proto *p, const cs_out *o,
@@ -392,21 +390,20 @@ static void json_fields(cc_emit *e, sbuf *b, int pi, const cs_proto *p, const cs
         uint16_t f = o->items[i].field;
         if (f >= p->n_fields || f >= e->fcap)
             continue;
-        e->fe[n++] = (fentry){f, false, i};
+        e->fe[n++] = (fentry){f, false, i, -1};
         int link = p->fields[f].link;
         if ((p->fields[f].flags & CS_FF_CHECKSUM) && link >= 0 && link < p->n_fields &&
             (uint32_t)link < e->fcap)
-            e->fe[n++] = (fentry){(uint16_t)link, true, i};
+            e->fe[n++] = (fentry){(uint16_t)link, true, i, -1};
     }
-    for (uint32_t k = 0; k < n; k++) {
-        e->fcount[e->fe[k].field] = 0;
+    /* the entries of each field chained in order (from the back: ffirst
+     * ends at each field's first entry) */
+    for (uint32_t k = 0; k < n; k++)
         e->ffirst[e->fe[k].field] = -1;
-    }
-    for (uint32_t k = 0; k < n; k++) {
+    for (uint32_t k = n; k-- > 0;) {
         uint16_t f = e->fe[k].field;
-        if (e->ffirst[f] < 0)
-            e->ffirst[f] = (int32_t)k;
-        e->fcount[f]++;
+        e->fe[k].next = e->ffirst[f];
+        e->ffirst[f] = (int32_t)k;
     }
     sb_s(b, ",\"fields\":{");
     bool first = true;
@@ -420,13 +417,11 @@ static void json_fields(cc_emit *e, sbuf *b, int pi, const cs_proto *p, const cs
             w = w_c(w, ',');
         first = false;
         w = w_name(w, e, pi, 1 + f); /* "abbrev": */
-        bool many = e->fcount[f] > 1;
+        bool many = e->fe[k].next >= 0;
         if (many)
             w = w_c(w, '[');
         sb_wend(b, w);
-        for (uint32_t j = k, c = 0; j < n; j++) {
-            if (e->fe[j].field != f)
-                continue;
+        for (int32_t j = (int32_t)k, c = 0; j >= 0; j = e->fe[j].next) {
             if (c++)
                 sb_c(b, ',');
             const cs_item *it = &o->items[e->fe[j].item];
