@@ -324,7 +324,7 @@ static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_ite
         return;
     case CS_FT_DOUBLE:
         if (it->v.d == it->v.d && it->v.d < 1e300 && it->v.d > -1e300)
-            sb_printf(b, "%.17g", it->v.d);
+            sb_g17(b, it->v.d);
         else
             sb_s(b, "null");
         return;
@@ -357,7 +357,7 @@ static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_ite
         sb_c(b, '"');
         return;
     case CS_FT_RELTIME:
-        sb_printf(b, "%.9f", (double)it->v.i / 1e9);
+        sb_fixed(b, (double)it->v.i / 1e9, 9);
         return;
     }
     sb_s(b, "null");

@@ -327,13 +327,16 @@ void sb_safe(sbuf *b, const char *str, size_t n)
     }
 }
 
-/* printf("%.<dec>f", x) for 0 <= x < 2^53, exactly as glibc rounds it
- * (the exact binary value, ties to even), without printf: the report
- * prints two sizes per session.  0 when x is out of that range. */
+/* printf("%.<dec>f", x) for 0 <= x < 2^53 and dec <= 9 (when the result
+ * has at most 19 digits), exactly as glibc rounds it (the exact binary
+ * value, ties to even), without printf: the report prints two sizes per
+ * session, --messages every relative time.  0 when x is out of that
+ * range. */
 static size_t fixed(char *out, double x, int dec)
 {
-    static const uint64_t p10[] = {1, 10, 100};
-    if (!(x >= 0 && x < 9007199254740992.0) || dec < 0 || dec > 2)
+    static const uint64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                   1000000000};
+    if (!(x >= 0 && x < 9007199254740992.0) || dec < 0 || dec > 9)
         return 0;
     uint64_t bits;
     memcpy(&bits, &x, 8);
@@ -356,8 +359,10 @@ static size_t fixed(char *out, double x, int dec)
         if (r > half || (r == half && (q & 1)))
             q++;
     }
-    /* x < 2^53 and dec <= 2: q < 2^60, 64-bit arithmetic from here on
-     * (128-bit division is a library call per digit) */
+    /* 64-bit arithmetic from here on (128-bit division is a library call
+     * per digit) */
+    if (q > UINT64_MAX)
+        return 0;
     uint64_t v = (uint64_t)q;
     char t[48];
     int i = (int)sizeof t;
@@ -372,6 +377,115 @@ static size_t fixed(char *out, double x, int dec)
     memcpy(out, t + i, n);
     out[n] = '\0';
     return n;
+}
+
+/* Whether m / 2^shift >= 10^k (exactly; -4 <= k <= 15, shift <= 66). */
+static bool ge_pow10(uint64_t m, int shift, int k)
+{
+    static const uint64_t p10[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+                                   10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+                                   100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+                                   100000000000000ULL, 1000000000000000ULL};
+    if (k >= 0)
+        return (unsigned __int128)m >= (unsigned __int128)p10[k] << shift;
+    return (unsigned __int128)m * p10[-k] >= (unsigned __int128)1 << shift;
+}
+
+/* printf("%.17g", x) for 0, and 1e-4 <= |x| < 2^53, exactly as glibc
+ * prints it (the exact binary value rounded to 17 significant digits,
+ * ties to even, trailing zeros dropped), without printf: --messages
+ * prints every double field this way.  0 when x is out of that range. */
+static size_t g17(char *out, double x)
+{
+    char *o = out;
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    if (bits >> 63)
+        *o++ = '-';
+    double a = x < 0 ? -x : x;
+    if (a == 0) {
+        *o++ = '0';
+        return (size_t)(o - out);
+    }
+    if (!(a >= 1e-4 && a < 9007199254740992.0))
+        return 0;
+    int e = (int)(bits >> 52 & 0x7FF);
+    uint64_t m = (bits & ((1ULL << 52) - 1)) | 1ULL << 52; /* normal: e >= 1 here */
+    int shift = 1075 - e; /* a = m / 2^shift, 0 <= shift <= 66 */
+    int X = -4;           /* floor(log10(a)) */
+    while (X < 15 && ge_pow10(m, shift, X + 1))
+        X++;
+    /* q = a * 10^(16 - X) rounded: the 17 significant digits */
+    unsigned __int128 scaled = m, q;
+    for (int k = 0; k < 16 - X; k++)
+        scaled *= 10; /* < 2^53 * 10^20 < 2^120 */
+    if (shift == 0) {
+        q = scaled;
+    } else {
+        q = scaled >> shift;
+        unsigned __int128 r = scaled & (((unsigned __int128)1 << shift) - 1);
+        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+    }
+    uint64_t v = (uint64_t)q; /* < 10^17 + 1 */
+    if (v == 100000000000000000ULL) {
+        v /= 10; /* rounded up to the next power of ten */
+        X++;
+    }
+    char d[17];
+    for (int k = 16; k >= 0; k--) {
+        d[k] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    /* -4 <= X < 17: the %f style with 16 - X decimals, zeros dropped */
+    int last = 16; /* the last digit kept */
+    int first_frac = X >= 0 ? X + 1 : 0;
+    while (last >= first_frac && d[last] == '0')
+        last--;
+    if (X >= 0) {
+        memcpy(o, d, (size_t)X + 1);
+        o += X + 1;
+        if (last >= first_frac) {
+            *o++ = '.';
+            memcpy(o, d + first_frac, (size_t)(last - first_frac + 1));
+            o += last - first_frac + 1;
+        }
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int k = 0; k < -X - 1; k++)
+            *o++ = '0';
+        memcpy(o, d, (size_t)last + 1);
+        o += last + 1;
+    }
+    return (size_t)(o - out);
+}
+
+void sb_g17(sbuf *b, double x)
+{
+    char t[40];
+    size_t n = g17(t, x);
+    if (n)
+        sb_put(b, t, n);
+    else
+        sb_printf(b, "%.17g", x);
+}
+
+void sb_fixed(sbuf *b, double x, int dec)
+{
+    char t[48];
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    bool neg = bits >> 63 && x == x;
+    size_t n = fixed(t, neg ? -x : x, dec);
+    if (!n) {
+        sb_printf(b, "%.*f", dec, x);
+        return;
+    }
+    if (neg)
+        sb_c(b, '-'); /* printf's sign, also when the digits are all zero */
+    sb_put(b, t, n);
 }
 
 void cc_human_size(double v, char *buf, size_t n)

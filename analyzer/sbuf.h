@@ -76,6 +76,10 @@ void sb_i64(sbuf *b, int64_t v);
 /* v right-aligned in `width` columns, as "%<width>llu" */
 void sb_pad_u64(sbuf *b, uint64_t v, int width);
 void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf("%.17g", x), mostly without printf */
+void sb_g17(sbuf *b, double x);
+/* printf("%.<dec>f", x), dec <= 9, mostly without printf */
+void sb_fixed(sbuf *b, double x, int dec);
 /* A JSON string literal with quotes.  Bytes that are not valid UTF-8 are
  * written as the text \xNN (so the output is always valid JSON). */
 void sb_json_str(sbuf *b, const char *s, size_t n);
