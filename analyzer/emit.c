@@ -263,8 +263,9 @@ static void jk_str(sbuf *b, const char *key, const char *v, bool empty_is_null)
 
 /* Room for a record's pieces written directly (sb_w): every literal and
  * number of one block of code below.  The blocks are short; the largest
- * (a session's endpoints and times) needs under 400 bytes. */
-#define W_BLOCK 512
+ * (a session's endpoints and times, IPv6 addresses of up to 63 bytes)
+ * needs under 500 bytes: twice that, for the blocks that grow. */
+#define W_BLOCK 1024
 
 static void json_head(cc_emit *e, sbuf *b, const char *kind, uint64_t frame, int64_t ts,
                       const cc_session *s)
