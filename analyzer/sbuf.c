@@ -327,6 +327,18 @@ void sb_safe(sbuf *b, const char *str, size_t n)
     }
 }
 
+/* v / 2^shift rounded to the nearest, ties to even (1 <= shift < 128):
+ * printf's rounding of an exact binary value */
+static unsigned __int128 shr_round(unsigned __int128 v, int shift)
+{
+    unsigned __int128 q = v >> shift;
+    unsigned __int128 r = v & (((unsigned __int128)1 << shift) - 1);
+    unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+    if (r > half || (r == half && (q & 1)))
+        q++;
+    return q;
+}
+
 /* printf("%.<dec>f", x) for 0 <= x < 2^53 and dec <= 9 (when the result
  * has at most 19 digits), exactly as glibc rounds it (the exact binary
  * value, ties to even), without printf: the report prints two sizes per
@@ -353,11 +365,7 @@ static size_t fixed(char *out, double x, int dec)
     } else if (shift >= 120) {
         q = 0; /* below 2^-67: nothing shows */
     } else {
-        q = scaled >> shift;
-        unsigned __int128 r = scaled & (((unsigned __int128)1 << shift) - 1);
-        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
-        if (r > half || (r == half && (q & 1)))
-            q++;
+        q = shr_round(scaled, shift);
     }
     /* 64-bit arithmetic from here on (128-bit division is a library call
      * per digit) */
@@ -416,18 +424,10 @@ static size_t g17(char *out, double x)
     while (X < 15 && ge_pow10(m, shift, X + 1))
         X++;
     /* q = a * 10^(16 - X) rounded: the 17 significant digits */
-    unsigned __int128 scaled = m, q;
+    unsigned __int128 scaled = m;
     for (int k = 0; k < 16 - X; k++)
         scaled *= 10; /* < 2^53 * 10^20 < 2^120 */
-    if (shift == 0) {
-        q = scaled;
-    } else {
-        q = scaled >> shift;
-        unsigned __int128 r = scaled & (((unsigned __int128)1 << shift) - 1);
-        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
-        if (r > half || (r == half && (q & 1)))
-            q++;
-    }
+    unsigned __int128 q = shift == 0 ? scaled : shr_round(scaled, shift);
     uint64_t v = (uint64_t)q; /* < 10^17 + 1 */
     if (v == 100000000000000000ULL) {
         v /= 10; /* rounded up to the next power of ten */
