@@ -20,13 +20,24 @@ struct cc_emit {
     void *fn_ctx;
     cc_stats st;
     sbuf tmp;
-    uint16_t *fcount;
     int32_t *ffirst;
     uint32_t fcap;
     struct fentry *fe;
     uint32_t fe_cap;
     size_t rec_start;
+    /* each protocol's name ("name") and field abbrevs ("abbrev":) as JSON,
+     * made once: names_at[pi][0] is where the name starts in `names`,
+     * [1 + f] field f's abbrev, [n_fields + 1] the end */
+    sbuf names;
+    uint32_t *names_at[CC_MAX_PROTOS];
 };
+
+/* Protocol pi's name (k = 0) or field k - 1's abbrev, as JSON. */
+static inline uint8_t *w_name(uint8_t *w, const cc_emit *e, int pi, uint32_t k)
+{
+    const uint32_t *at = e->names_at[pi];
+    return w_put(w, e->names.p + at[k], at[k + 1] - at[k]);
+}
 
 const char *const cc_end_names[] = {"capture_end", "closed", "idle_timeout", "evicted",
                                     "port_reused"};
@@ -138,8 +149,24 @@ cc_emit *cc_emit_new(const cc_config *cfg, const char *file, cc_chunk_fn fn, voi
     for (int i = 0; cs_protocols[i]; i++)
         if (cs_protocols[i]->n_fields > e->fcap)
             e->fcap = cs_protocols[i]->n_fields;
-    e->fcount = calloc(e->fcap + 1, sizeof *e->fcount);
     e->ffirst = calloc(e->fcap + 1, sizeof *e->ffirst);
+    for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
+        const cs_proto *p = cs_protocols[i];
+        uint32_t *at = malloc((p->n_fields + 2u) * sizeof *at);
+        if (!at) {
+            fputs("chargecap: out of memory\n", stderr);
+            abort();
+        }
+        at[0] = (uint32_t)e->names.n;
+        sb_json_cstr(&e->names, p->name);
+        for (uint32_t f = 0; f < p->n_fields; f++) {
+            at[1 + f] = (uint32_t)e->names.n;
+            sb_json_cstr(&e->names, p->fields[f].abbrev);
+            sb_c(&e->names, ':');
+        }
+        at[p->n_fields + 1] = (uint32_t)e->names.n;
+        e->names_at[i] = at;
+    }
     return e;
 }
 
@@ -154,9 +181,11 @@ void cc_emit_free(cc_emit *e)
     sb_free(&e->file_json);
     sb_free(&e->tmp);
     cc_stats_free(&e->st);
-    free(e->fcount);
     free(e->ffirst);
     free(e->fe);
+    sb_free(&e->names);
+    for (int i = 0; i < CC_MAX_PROTOS; i++)
+        free(e->names_at[i]);
     free(e);
 }
 
@@ -179,10 +208,11 @@ static sbuf *rec_begin(cc_emit *e, uint8_t type)
         sb_reserve(&e->cur->data, 16384); /* grows with the records */
     }
     sbuf *b = &e->cur->data;
-    sb_put(b, &e->key, 8);
-    sb_c(b, (char)type);
-    uint32_t zero = 0;
-    sb_put(b, &zero, 4);
+    uint8_t *w = sb_w(b, 13);
+    memcpy(w, &e->key, 8);
+    w[8] = type;
+    memset(w + 9, 0, 4); /* the length, set by rec_end */
+    b->n += 13;
     e->rec_start = b->n;
     return b;
 }
@@ -215,17 +245,9 @@ void cc_emit_flush(cc_emit *e, uint64_t watermark, bool force, bool last, cc_sta
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-/* ,"key":N or ,"key":null */
-static void jk_int(sbuf *b, const char *key, bool has, uint64_t v)
-{
-    sb_s(b, ",\"");
-    sb_s(b, key);
-    sb_s(b, "\":");
-    if (has)
-        sb_u64(b, v);
-    else
-        sb_s(b, "null");
-}
+/* ,"key":N or ,"key":null (key: a literal, w: room for it and a number) */
+#define W_INT(w, key, has, v) \
+    ((w) = w_s((w), ",\"" key "\":"), (w) = (has) ? w_u64((w), (v)) : w_s((w), "null"))
 
 /* ,"key":"text" or ,"key":null (NULL, or empty when empty_is_null) */
 static void jk_str(sbuf *b, const char *key, const char *v, bool empty_is_null)
@@ -239,33 +261,35 @@ static void jk_str(sbuf *b, const char *key, const char *v, bool empty_is_null)
         sb_s(b, "null");
 }
 
+/* Room for a record's pieces written directly (sb_w): every literal and
+ * number of one block of code below.  The blocks are short; the largest
+ * (a session's endpoints and times, IPv6 addresses of up to 63 bytes)
+ * needs under 500 bytes: twice that, for the blocks that grow. */
+#define W_BLOCK 1024
+
 static void json_head(cc_emit *e, sbuf *b, const char *kind, uint64_t frame, int64_t ts,
-                      const cc_session *s, bool has_ts)
+                      const cc_session *s)
 {
-    sb_s(b, "{\"v\":" CC_XSTR(CC_SCHEMA_VERSION) ",\"kind\":\"");
-    sb_s(b, kind);
-    sb_s(b, "\",\"file\":");
-    sb_put(b, e->file_json.p, e->file_json.n);
-    sb_s(b, ",\"frame\":");
-    sb_u64(b, frame);
-    sb_s(b, ",\"ts\":");
-    if (has_ts) {
-        sb_c(b, '"');
-        sb_iso(b, ts);
-        sb_c(b, '"');
-    } else {
-        sb_s(b, "null");
-    }
-    sb_s(b, ",\"session\":");
+    size_t kl = strlen(kind);
+    const uint32_t *pn = s && s->proto ? e->names_at[s->proto_i] : NULL;
+    uint8_t *w = sb_w(b, W_BLOCK + kl + e->file_json.n + (pn ? pn[1] - pn[0] : 0));
+    w = w_s(w, "{\"v\":" CC_XSTR(CC_SCHEMA_VERSION) ",\"kind\":\"");
+    w = w_put(w, kind, kl);
+    w = w_s(w, "\",\"file\":");
+    w = w_put(w, e->file_json.p, e->file_json.n);
+    w = w_s(w, ",\"frame\":");
+    w = w_u64(w, frame);
+    w = w_s(w, ",\"ts\":\"");
+    w = w_iso(w, ts);
+    w = w_s(w, "\",\"session\":");
     if (s) {
-        sb_u64(b, s->id);
-        sb_s(b, ",\"proto\":");
-        if (s->proto)
-            sb_json_cstr(b, s->proto->name);
-        else
-            sb_s(b, "null");
+        w = w_u64(w, s->id);
+        w = w_s(w, ",\"proto\":");
+        w = s->proto ? w_name(w, e, s->proto_i, 0) : w_s(w, "null");
+        sb_wend(b, w);
     } else {
-        sb_s(b, "null,\"proto\":null");
+        w = w_s(w, "null,\"proto\":null");
+        sb_wend(b, w);
     }
 }
 
@@ -301,7 +325,7 @@ static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_ite
         return;
     case CS_FT_DOUBLE:
         if (it->v.d == it->v.d && it->v.d < 1e300 && it->v.d > -1e300)
-            sb_printf(b, "%.17g", it->v.d);
+            sb_g17(b, it->v.d);
         else
             sb_s(b, "null");
         return;
@@ -321,7 +345,11 @@ static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_ite
     }
     case CS_FT_IPV4: {
         uint32_t a = (uint32_t)it->v.u;
-        sb_printf(b, "\"%u.%u.%u.%u\"", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        uint8_t q[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+        uint8_t *w = sb_w(b, 17);
+        w = w_c(w, '"');
+        w = w_ipv4(w, q);
+        sb_wend(b, w_c(w, '"'));
         return;
     }
     case CS_FT_ABSTIME:
@@ -330,7 +358,7 @@ static void json_value(sbuf *b, const cs_proto *p, const cs_out *o, const cs_ite
         sb_c(b, '"');
         return;
     case CS_FT_RELTIME:
-        sb_printf(b, "%.9f", (double)it->v.i / 1e9);
+        sb_fixed(b, (double)it->v.i / 1e9, 9);
         return;
     }
     sb_s(b, "null");
@@ -343,9 +371,11 @@ typedef struct fentry {
     uint16_t field;
     bool status;   /* the verdict of item `item`, not its value */
     uint32_t item;
+    int32_t next;  /* the next entry of the same field, -1 none */
 } fentry;
 
-static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o, const cc_pdu *pdu)
+static void json_fields(cc_emit *e, sbuf *b, int pi, const cs_proto *p, const cs_out *o,
+                        const cc_pdu *pdu)
 {
     uint32_t n = 0;
     if (e->fe_cap < 2 * o->n_items) {
@@ -361,21 +391,20 @@ static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o,
         uint16_t f = o->items[i].field;
         if (f >= p->n_fields || f >= e->fcap)
             continue;
-        e->fe[n++] = (fentry){f, false, i};
+        e->fe[n++] = (fentry){f, false, i, -1};
         int link = p->fields[f].link;
         if ((p->fields[f].flags & CS_FF_CHECKSUM) && link >= 0 && link < p->n_fields &&
             (uint32_t)link < e->fcap)
-            e->fe[n++] = (fentry){(uint16_t)link, true, i};
+            e->fe[n++] = (fentry){(uint16_t)link, true, i, -1};
     }
-    for (uint32_t k = 0; k < n; k++) {
-        e->fcount[e->fe[k].field] = 0;
+    /* the entries of each field chained in order (from the back: ffirst
+     * ends at each field's first entry) */
+    for (uint32_t k = 0; k < n; k++)
         e->ffirst[e->fe[k].field] = -1;
-    }
-    for (uint32_t k = 0; k < n; k++) {
+    for (uint32_t k = n; k-- > 0;) {
         uint16_t f = e->fe[k].field;
-        if (e->ffirst[f] < 0)
-            e->ffirst[f] = (int32_t)k;
-        e->fcount[f]++;
+        e->fe[k].next = e->ffirst[f];
+        e->ffirst[f] = (int32_t)k;
     }
     sb_s(b, ",\"fields\":{");
     bool first = true;
@@ -383,17 +412,17 @@ static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o,
         uint16_t f = e->fe[k].field;
         if (e->ffirst[f] != (int32_t)k)
             continue;
+        const uint32_t *at = e->names_at[pi];
+        uint8_t *w = sb_w(b, 2 + at[f + 2] - at[f + 1]);
         if (!first)
-            sb_c(b, ',');
+            w = w_c(w, ',');
         first = false;
-        sb_json_cstr(b, p->fields[f].abbrev);
-        sb_c(b, ':');
-        bool many = e->fcount[f] > 1;
+        w = w_name(w, e, pi, 1 + f); /* "abbrev": */
+        bool many = e->fe[k].next >= 0;
         if (many)
-            sb_c(b, '[');
-        for (uint32_t j = k, c = 0; j < n; j++) {
-            if (e->fe[j].field != f)
-                continue;
+            w = w_c(w, '[');
+        sb_wend(b, w);
+        for (int32_t j = (int32_t)k, c = 0; j >= 0; j = e->fe[j].next) {
             if (c++)
                 sb_c(b, ',');
             const cs_item *it = &o->items[e->fe[j].item];
@@ -406,20 +435,6 @@ static void json_fields(cc_emit *e, sbuf *b, const cs_proto *p, const cs_out *o,
             sb_c(b, ']');
     }
     sb_c(b, '}');
-}
-
-/* ---- text (--messages without --json) -------------------------------------------- */
-
-static void text_time(sbuf *b, int64_t ts)
-{
-    size_t at = b->n;
-    sb_iso(b, ts);
-    /* keep "HH:MM:SS.uuuuuu" */
-    size_t len = b->n - at;
-    if (len >= 16) {
-        memmove(b->p + at, b->p + at + len - 16, 15);
-        b->n = at + 15;
-    }
 }
 
 /* ---- records ------------------------------------------------------------------------ */
@@ -440,29 +455,52 @@ void cc_emit_message(cc_emit *e, const cc_session *s, const cc_pdu *pdu, const c
     const cs_proto *p = s->proto;
     if (e->cfg->json) {
         sbuf *b = rec_begin(e, CC_R_JSON);
-        json_head(e, b, "message", pdu->frame, pdu->ts, s, true);
-        sb_s(b, ",\"dir\":\"");
-        sb_s(b, cs_dir_key((cs_dir)o->dir));
-        sb_c(b, '"');
-        jk_int(b, "cmd", o->cmd >= 0, (uint64_t)o->cmd);
+        json_head(e, b, "message", pdu->frame, pdu->ts, s);
+        uint8_t *w = sb_w(b, W_BLOCK);
+        w = w_s(w, ",\"dir\":\"");
+        w = w_s(w, cs_dir_key((cs_dir)o->dir));
+        w = w_c(w, '"');
+        W_INT(w, "cmd", o->cmd >= 0, (uint64_t)o->cmd);
+        sb_wend(b, w);
         jk_str(b, "cmd_name", o->garbage ? NULL : o->cmd_name, false);
-        jk_int(b, "len", true, pdu->len);
-        jk_int(b, "offset", true, pdu->off);
-        jk_str(b, "checksum", o->cksum < 4 ? cs_cksum_key((cs_cksum)o->cksum) : NULL, false);
-        sb_s(b, o->garbage ? ",\"garbage\":true" : ",\"garbage\":false");
-        jk_int(b, "result", o->result >= 0, (uint64_t)o->result);
+        w = sb_w(b, W_BLOCK);
+        W_INT(w, "len", true, pdu->len);
+        W_INT(w, "offset", true, pdu->off);
+        w = w_s(w, ",\"checksum\":");
+        if (o->cksum < 4) {
+            w = w_c(w, '"');
+            w = w_s(w, cs_cksum_key((cs_cksum)o->cksum)); /* a plain word */
+            w = w_c(w, '"');
+        } else {
+            w = w_s(w, "null");
+        }
+        w = w_s(w, o->garbage ? ",\"garbage\":true" : ",\"garbage\":false");
+        W_INT(w, "result", o->result >= 0, (uint64_t)o->result);
+        sb_wend(b, w);
         jk_str(b, "result_name", o->result >= 0 ? o->result_name : NULL, false);
         sb_s(b, ",\"info\":");
         sb_json_str(b, o->info, o->info_len);
-        json_fields(e, b, p, o, pdu);
+        json_fields(e, b, s->proto_i, p, o, pdu);
         sb_s(b, "}\n");
         rec_end(e);
     }
     if (e->cfg->text_messages) {
         sbuf *b = rec_begin(e, CC_R_TEXT);
-        sb_printf(b, "%7llu ", (unsigned long long)pdu->frame);
-        text_time(b, pdu->ts);
-        sb_printf(b, " #%llu %s %s ", (unsigned long long)s->id, p->name, cs_dir_key((cs_dir)o->dir));
+        /* "%7llu HH:MM:SS.uuuuuu #%llu %s %s " */
+        sb_pad_u64(b, pdu->frame, 7);
+        uint8_t iso[CC_ISO_LEN];
+        w_iso(iso, pdu->ts);
+        uint8_t *w = sb_w(b, W_BLOCK);
+        w = w_c(w, ' ');
+        w = w_put(w, iso + 11, 15); /* the time of day */
+        w = w_s(w, " #");
+        w = w_u64(w, s->id);
+        w = w_c(w, ' ');
+        sb_wend(b, w);
+        sb_s(b, p->name);
+        sb_c(b, ' ');
+        sb_s(b, cs_dir_key((cs_dir)o->dir));
+        sb_c(b, ' ');
         if (o->info_len)
             sb_safe(b, o->info, o->info_len);
         else if (o->cmd_name)
@@ -494,7 +532,7 @@ void cc_emit_violation(cc_emit *e, const cc_session *s, const cc_vrec *v)
     const char *msg = v->msg ? v->msg : d->summary;
     if (e->cfg->json) {
         sbuf *b = rec_begin(e, CC_R_JSON);
-        json_head(e, b, "violation", v->frame, v->ts, s, true);
+        json_head(e, b, "violation", v->frame, v->ts, s);
         sb_s(b, ",\"code\":");
         sb_json_cstr(b, d->code);
         sb_s(b, ",\"severity\":\"");
@@ -502,17 +540,24 @@ void cc_emit_violation(cc_emit *e, const cc_session *s, const cc_vrec *v)
         sb_s(b, v->p ? "\",\"source\":\"protocol\"" : "\",\"source\":\"analyzer\"");
         sb_s(b, ",\"message\":");
         sb_json_cstr(b, msg);
-        jk_int(b, "offset", v->has_off, v->off);
-        jk_int(b, "len", true, v->len);
-        sb_s(b, ",\"hex\":\"");
+        uint8_t *w = sb_w(b, W_BLOCK);
+        W_INT(w, "offset", v->has_off, v->off);
+        W_INT(w, "len", true, v->len);
+        w = w_s(w, ",\"hex\":\"");
+        sb_wend(b, w);
         sb_hex(b, v->hex, v->hex_len > 32 ? 32 : v->hex_len);
         sb_s(b, "\"}\n");
         rec_end(e);
     }
     if (e->cfg->text_messages) {
         sbuf *b = rec_begin(e, CC_R_TEXT);
-        sb_printf(b, "%7llu   %s %s: ", (unsigned long long)v->frame, cs_severity_key(d->severity),
-                  d->code);
+        /* "%7llu   %s %s: " */
+        sb_pad_u64(b, v->frame, 7);
+        sb_s(b, "   ");
+        sb_s(b, cs_severity_key(d->severity));
+        sb_c(b, ' ');
+        sb_s(b, d->code);
+        sb_s(b, ": ");
         sb_safe(b, msg, strlen(msg));
         sb_c(b, '\n');
         rec_end(e);
@@ -538,38 +583,118 @@ const char *cc_state_name(uint8_t state)
     return state < 4 ? n[state] : "open";
 }
 
-static void json_endpoint(sbuf *b, const cc_addr *a, uint16_t port)
+/* {"ip":"address","port":N} */
+static uint8_t *w_endpoint(uint8_t *w, const cc_addr *a, uint16_t port)
 {
-    char t[64];
-    cc_addr_str(a, t, sizeof t);
-    sb_s(b, "{\"ip\":\"");
-    sb_s(b, t);
-    sb_s(b, "\",\"port\":");
-    sb_u64(b, port);
-    sb_c(b, '}');
+    w = w_s(w, "{\"ip\":\"");
+    if (a->family == 6) {
+        char t[64];
+        cc_addr_str(a, t, sizeof t);
+        w = w_s(w, t);
+    } else {
+        w = w_ipv4(w, a->a);
+    }
+    w = w_s(w, "\",\"port\":");
+    w = w_u64(w, port);
+    return w_c(w, '}');
 }
 
-static void json_dir(sbuf *b, const char *name, const cc_dir *d)
+static uint8_t *w_dir(uint8_t *w, const cc_dir *d)
 {
-    sb_s(b, ",\"");
-    sb_s(b, name);
-    sb_s(b, "\":{\"packets\":");
-    sb_u64(b, d->packets);
-    sb_s(b, ",\"bytes\":");
-    sb_u64(b, d->bytes);
-    sb_s(b, ",\"stream\":");
-    sb_u64(b, d->stream);
-    sb_s(b, ",\"decoded\":");
-    sb_u64(b, d->decoded);
-    sb_s(b, ",\"garbage\":");
-    sb_u64(b, d->garbage);
-    sb_s(b, ",\"unparsed\":");
-    sb_u64(b, d->unparsed);
-    sb_s(b, ",\"gap\":");
-    sb_u64(b, d->gap);
-    sb_c(b, '}');
+    w = w_s(w, "{\"packets\":");
+    w = w_u64(w, d->packets);
+    w = w_s(w, ",\"bytes\":");
+    w = w_u64(w, d->bytes);
+    w = w_s(w, ",\"stream\":");
+    w = w_u64(w, d->stream);
+    w = w_s(w, ",\"decoded\":");
+    w = w_u64(w, d->decoded);
+    w = w_s(w, ",\"garbage\":");
+    w = w_u64(w, d->garbage);
+    w = w_s(w, ",\"unparsed\":");
+    w = w_u64(w, d->unparsed);
+    w = w_s(w, ",\"gap\":");
+    w = w_u64(w, d->gap);
+    return w_c(w, '}');
 }
 
+static void json_session(cc_emit *e, const cc_session *s, uint8_t state)
+{
+    sbuf *b = rec_begin(e, CC_R_JSON);
+    json_head(e, b, "session", s->first_frame, s->first_ts, s);
+    uint8_t *w = sb_w(b, W_BLOCK);
+    w = w_s(w, s->l4 == 6 ? ",\"transport\":\"tcp\",\"client\":" : ",\"transport\":\"udp\",\"client\":");
+    w = w_endpoint(w, &s->addr[0], s->port[0]);
+    w = w_s(w, ",\"server\":");
+    w = w_endpoint(w, &s->addr[1], s->port[1]);
+    w = w_s(w, s->client_known ? ",\"client_from\":\"handshake\"" : ",\"client_from\":\"first_packet\"");
+    w = w_s(w, ",\"start\":\"");
+    w = w_iso(w, s->first_ts);
+    w = w_s(w, "\",\"end\":\"");
+    w = w_iso(w, s->last_ts);
+    w = w_s(w, "\",\"first_frame\":");
+    w = w_u64(w, s->first_frame);
+    w = w_s(w, ",\"last_frame\":");
+    w = w_u64(w, s->last_frame);
+    w = w_s(w, ",\"frames\":");
+    w = w_u64(w, s->frames);
+    W_INT(w, "identified_frame", s->proto, s->ident_frame);
+    sb_wend(b, w);
+    w = sb_w(b, W_BLOCK);
+    w = w_s(w, ",\"from_client\":");
+    w = w_dir(w, &s->d[0]);
+    w = w_s(w, ",\"from_server\":");
+    w = w_dir(w, &s->d[1]);
+    sb_wend(b, w);
+    w = sb_w(b, W_BLOCK);
+    w = w_s(w, ",\"messages\":");
+    w = w_u64(w, s->messages);
+    w = w_s(w, ",\"garbage_runs\":");
+    w = w_u64(w, s->garbage_runs);
+    w = w_s(w, ",\"violations\":");
+    w = w_u64(w, s->violations);
+    w = w_s(w, ",\"gap_bytes\":");
+    w = w_u64(w, s->d[0].gap + s->d[1].gap);
+    w = w_s(w, ",\"device\":");
+    sb_wend(b, w);
+    if (s->n_dev && s->dev[0].id[0])
+        sb_json_cstr(b, s->dev[0].id);
+    else
+        sb_s(b, "null");
+    sb_s(b, ",\"devices\":[");
+    for (uint8_t i = 0; i < s->n_dev; i++) {
+        const cc_device *d = &s->dev[i];
+        if (i)
+            sb_c(b, ',');
+        sb_s(b, "{\"id\":");
+        if (d->id[0])
+            sb_json_cstr(b, d->id);
+        else
+            sb_s(b, "null");
+        jk_str(b, "firmware", d->firmware, true);
+        jk_str(b, "iccid", d->iccid, true);
+        jk_str(b, "signal", d->signal, true);
+        w = sb_w(b, W_BLOCK);
+        w = w_s(w, ",\"first_frame\":");
+        w = w_u64(w, d->first_frame);
+        w = w_s(w, ",\"last_frame\":");
+        w = w_u64(w, d->last_frame);
+        w = w_s(w, ",\"first_seen\":\"");
+        w = w_iso(w, d->first_ts);
+        w = w_s(w, "\",\"last_seen\":\"");
+        w = w_iso(w, d->last_ts);
+        w = w_s(w, "\"}");
+        sb_wend(b, w);
+    }
+    w = sb_w(b, W_BLOCK);
+    w = w_s(w, "],\"state\":\"");
+    w = w_s(w, cc_state_name(state));
+    w = w_s(w, "\",\"ended\":\"");
+    w = w_s(w, cc_end_names[s->end]);
+    w = w_s(w, "\"}\n");
+    sb_wend(b, w);
+    rec_end(e);
+}
 
 void cc_emit_session(cc_emit *e, const cc_session *s)
 {
@@ -579,76 +704,12 @@ void cc_emit_session(cc_emit *e, const cc_session *s)
     ps->stream += s->d[0].stream + s->d[1].stream;
     ps->gap += s->d[0].gap + s->d[1].gap;
     uint8_t state = cc_session_state(s);
-    if (e->cfg->json) {
-        sbuf *b = rec_begin(e, CC_R_JSON);
-        json_head(e, b, "session", s->first_frame, s->first_ts, s, true);
-        sb_s(b, s->l4 == 6 ? ",\"transport\":\"tcp\",\"client\":" : ",\"transport\":\"udp\",\"client\":");
-        json_endpoint(b, &s->addr[0], s->port[0]);
-        sb_s(b, ",\"server\":");
-        json_endpoint(b, &s->addr[1], s->port[1]);
-        sb_s(b, s->client_known ? ",\"client_from\":\"handshake\"" : ",\"client_from\":\"first_packet\"");
-        sb_s(b, ",\"start\":\"");
-        sb_iso(b, s->first_ts);
-        sb_s(b, "\",\"end\":\"");
-        sb_iso(b, s->last_ts);
-        sb_s(b, "\",\"first_frame\":");
-        sb_u64(b, s->first_frame);
-        sb_s(b, ",\"last_frame\":");
-        sb_u64(b, s->last_frame);
-        sb_s(b, ",\"frames\":");
-        sb_u64(b, s->frames);
-        sb_s(b, ",\"identified_frame\":");
-        if (s->proto)
-            sb_u64(b, s->ident_frame);
-        else
-            sb_s(b, "null");
-        json_dir(b, "from_client", &s->d[0]);
-        json_dir(b, "from_server", &s->d[1]);
-        sb_s(b, ",\"messages\":");
-        sb_u64(b, s->messages);
-        sb_s(b, ",\"garbage_runs\":");
-        sb_u64(b, s->garbage_runs);
-        sb_s(b, ",\"violations\":");
-        sb_u64(b, s->violations);
-        sb_s(b, ",\"gap_bytes\":");
-        sb_u64(b, s->d[0].gap + s->d[1].gap);
-        sb_s(b, ",\"device\":");
-        if (s->n_dev && s->dev[0].id[0])
-            sb_json_cstr(b, s->dev[0].id);
-        else
-            sb_s(b, "null");
-        sb_s(b, ",\"devices\":[");
-        for (uint8_t i = 0; i < s->n_dev; i++) {
-            const cc_device *d = &s->dev[i];
-            if (i)
-                sb_c(b, ',');
-            sb_s(b, "{\"id\":");
-            if (d->id[0])
-                sb_json_cstr(b, d->id);
-            else
-                sb_s(b, "null");
-            jk_str(b, "firmware", d->firmware, true);
-            jk_str(b, "iccid", d->iccid, true);
-            jk_str(b, "signal", d->signal, true);
-            sb_s(b, ",\"first_frame\":");
-            sb_u64(b, d->first_frame);
-            sb_s(b, ",\"last_frame\":");
-            sb_u64(b, d->last_frame);
-            sb_s(b, ",\"first_seen\":\"");
-            sb_iso(b, d->first_ts);
-            sb_s(b, "\",\"last_seen\":\"");
-            sb_iso(b, d->last_ts);
-            sb_s(b, "\"}");
-        }
-        sb_s(b, "],\"state\":\"");
-        sb_s(b, cc_state_name(state));
-        sb_s(b, "\",\"ended\":\"");
-        sb_s(b, cc_end_names[s->end]);
-        sb_s(b, "\"}\n");
-        rec_end(e);
-    }
+    if (e->cfg->json)
+        json_session(e, s, state);
+    /* the summary without its devices, then only the devices there are
+     * (straight from the session: they are the same type) */
     cc_sess_sum sum;
-    memset(&sum, 0, sizeof sum);
+    memset(&sum, 0, offsetof(cc_sess_sum, dev));
     sum.id = s->id;
     sum.first_frame = s->first_frame;
     sum.last_frame = s->last_frame;
@@ -669,10 +730,8 @@ void cc_emit_session(cc_emit *e, const cc_session *s)
     sum.state = state;
     sum.client_known = s->client_known;
     sum.n_dev = s->n_dev < CC_MAX_DEVICES ? s->n_dev : CC_MAX_DEVICES;
-    for (uint8_t i = 0; i < sum.n_dev; i++)
-        sum.dev[i] = s->dev[i];
     sbuf *b = rec_begin(e, CC_R_SESS);
-    /* only the devices there are */
-    sb_put(b, &sum, offsetof(cc_sess_sum, dev) + sum.n_dev * sizeof(cc_device));
+    sb_put(b, &sum, offsetof(cc_sess_sum, dev));
+    sb_put(b, s->dev, sum.n_dev * sizeof(cc_device));
     rec_end(e);
 }

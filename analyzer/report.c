@@ -24,8 +24,13 @@ struct cc_frep {
     GHashTable *devs; /* "proto\tid" -> dev_agg */
     GPtrArray *dev_order;
     uint64_t devs_dropped;
-    sbuf line;
+    sbuf line;  /* session lines not yet written to `sessions` */
+    sbuf jpend; /* JSON records not yet written to out->json */
 };
+
+/* Output gathered in a buffer is written in blocks of about this size: one
+ * stdio call per block, not per record. */
+#define WRITE_BLOCK (64u * 1024)
 
 cc_frep *cc_frep_new(const cc_config *cfg, cc_outputs *out, const char *file)
 {
@@ -40,26 +45,47 @@ cc_frep *cc_frep_new(const cc_config *cfg, cc_outputs *out, const char *file)
     return r;
 }
 
-void cc_frep_free(cc_frep *r)
-{
-    if (!r)
-        return;
-    if (r->sessions)
-        fclose(r->sessions);
-    g_hash_table_destroy(r->devs);
-    g_ptr_array_free(r->dev_order, TRUE);
-    sb_free(&r->line);
-    g_free(r->file);
-    g_free(r);
-}
-
 static void out_write(cc_outputs *o, FILE *f, const void *p, size_t n)
 {
     if (f && n && fwrite(p, 1, n, f) != n)
         o->failed = true;
 }
 
-static void human_bytes(uint64_t v, char *buf, size_t n) { cc_human_size((double)v, buf, n); }
+/* What the buffers hold, written out. */
+static void frep_flush(cc_frep *r)
+{
+    out_write(r->out, r->sessions, r->line.p, r->line.n);
+    r->line.n = 0;
+    out_write(r->out, r->out->json, r->jpend.p, r->jpend.n);
+    r->jpend.n = 0;
+}
+
+void cc_frep_free(cc_frep *r)
+{
+    if (!r)
+        return;
+    frep_flush(r); /* (stopped before the end: what came is written) */
+    if (r->sessions)
+        fclose(r->sessions);
+    g_hash_table_destroy(r->devs);
+    g_ptr_array_free(r->dev_order, TRUE);
+    sb_free(&r->line);
+    sb_free(&r->jpend);
+    g_free(r->file);
+    g_free(r);
+}
+
+static void human_bytes(uint64_t v, char *buf, size_t n)
+{
+    if (v < 1000 && n >= 8) {
+        /* "%.0f B" of a whole number is the number */
+        sbuf b = {(uint8_t *)buf, 0, n};
+        sb_u64(&b, v);
+        memcpy(buf + b.n, " B", 3);
+        return;
+    }
+    cc_human_size((double)v, buf, n);
+}
 
 /* "2024-10-27 03:33:20" */
 static void human_time(int64_t ts, char *buf, size_t n)
@@ -77,13 +103,18 @@ static void human_time(int64_t ts, char *buf, size_t n)
 /* "address:port", "[address]:port" for IPv6 */
 static void sb_endpoint(sbuf *b, const cc_addr *a, uint16_t port)
 {
-    char t[64];
-    cc_addr_str(a, t, sizeof t);
-    if (a->family == 6)
-        sb_c(b, '[');
-    sb_s(b, t);
-    sb_s(b, a->family == 6 ? "]:" : ":");
-    sb_u64(b, port);
+    uint8_t *w = sb_w(b, 80);
+    if (a->family == 6) {
+        char t[64];
+        cc_addr_str(a, t, sizeof t);
+        w = w_c(w, '[');
+        w = w_s(w, t);
+        w = w_s(w, "]:");
+    } else {
+        w = w_ipv4(w, a->a);
+        w = w_c(w, ':');
+    }
+    sb_wend(b, w_u64(w, port));
 }
 
 static void add_device(cc_frep *r, const cc_sess_sum *s, const cc_device *d)
@@ -139,11 +170,11 @@ static const char *proto_name(int i) { return i >= 0 && cs_protocols[i] ? cs_pro
 static void session_line(cc_frep *r, const cc_sess_sum *s)
 {
     sbuf *b = &r->line;
-    b->n = 0;
     char up[24], down[24];
     human_bytes(s->bytes[0], up, sizeof up);
     human_bytes(s->bytes[1], down, sizeof down);
     /* "%9llu %-8s %s %s %s": the session, protocol, transport, client */
+    size_t line0 = b->n; /* where the line starts (the buffer holds earlier ones) */
     sb_pad_u64(b, s->id, 9);
     sb_c(b, ' ');
     const char *pn = proto_name(s->proto);
@@ -159,24 +190,23 @@ static void session_line(cc_frep *r, const cc_sess_sum *s)
     z.p = (uint8_t *)zt;
     z.cap = sizeof zt;
     sb_endpoint(&z, &s->addr[1], s->port[1]);
-    if (b->n + 1 + z.n > 80)
+    if (b->n - line0 + 1 + z.n > 80) {
         sb_s(b, "\n                      "); /* long (IPv6) endpoints: the server below */
-    else
+        line0 = b->n - 22;
+    } else {
         sb_c(b, ' ');
+    }
     sb_put(b, z.p, z.n);
-    size_t line0 = 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->p[i] == '\n')
-            line0 = i + 1;
     char right[64];
     sbuf rb = {(uint8_t *)right, 0, sizeof right};
     sb_u64(&rb, s->messages);
     sb_s(&rb, " msgs");
     right[rb.n] = '\0';
     if (b->n - line0 + 2 + rb.n <= 80) {
-        while (b->n - line0 < 80 - rb.n)
-            sb_c(b, ' ');
-        sb_put(b, right, rb.n);
+        size_t pad = 80 - rb.n - (b->n - line0);
+        uint8_t *w = sb_w(b, pad + rb.n);
+        memset(w, ' ', pad);
+        sb_wend(b, w_put(w + pad, right, rb.n));
         right[0] = '\0';
     }
     sb_c(b, '\n');
@@ -221,14 +251,26 @@ static void session_line(cc_frep *r, const cc_sess_sum *s)
         sb_safe(b, s->dev[i].id, n);
     }
     sb_c(b, '\n');
-    out_write(r->out, r->sessions, b->p, b->n);
+    if (b->n >= WRITE_BLOCK) {
+        out_write(r->out, r->sessions, b->p, b->n);
+        b->n = 0;
+    }
 }
 
 void cc_frep_record(cc_frep *r, uint8_t type, const uint8_t *p, uint32_t len)
 {
     switch (type) {
     case CC_R_JSON:
-        out_write(r->out, r->out->json, p, len);
+        /* gathered (the JSON goes nowhere else: the text, the session
+         * list and other files' JSON are written by other calls) */
+        if (r->jpend.n + len > WRITE_BLOCK) {
+            out_write(r->out, r->out->json, r->jpend.p, r->jpend.n);
+            r->jpend.n = 0;
+        }
+        if (len >= WRITE_BLOCK)
+            out_write(r->out, r->out->json, p, len);
+        else if (r->out->json)
+            sb_put(&r->jpend, p, len);
         break;
     case CC_R_TEXT:
         out_write(r->out, r->out->text, p, len);
@@ -623,6 +665,7 @@ static void json_summary(cc_frep *r, const cc_stats *st)
 
 void cc_frep_finish(cc_frep *r, const cc_stats *st)
 {
+    frep_flush(r);
     if (r->out->json)
         json_summary(r, st);
     if (r->out->report && r->out->text)

@@ -30,31 +30,72 @@ void sb_reserve(sbuf *b, size_t more)
     b->cap = c;
 }
 
-/* v's decimal digits at the end of t; returns where they start */
-static inline int u64_digits(char t[24], uint64_t v)
+/* "00" "01" ... "99": numbers are written two digits per division */
+static const char dig2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+
+static inline void put2(uint8_t *d, unsigned v) { memcpy(d, dig2 + 2 * v, 2); }
+
+/* The number of decimal digits of v (1-20). */
+static inline unsigned dec_len(uint64_t v)
 {
-    int i = 24;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return i;
+    static const uint64_t p10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+                                     10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+                                     100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+                                     100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+                                     100000000000000000ULL, 1000000000000000000ULL,
+                                     10000000000000000000ULL};
+    if (v < 10)
+        return 1;
+    /* floor(log10(2^bits)) is (bits * 1233) >> 12 for bits <= 64: v has
+     * that many digits or one more */
+    unsigned t = ((unsigned)(64 - __builtin_clzll(v)) * 1233) >> 12;
+    return t + (v >= p10[t]);
 }
 
-void sb_u64(sbuf *b, uint64_t v)
+uint8_t *w_u64(uint8_t *w, uint64_t v)
 {
-    char t[24];
-    int i = u64_digits(t, v);
-    sb_put(b, t + i, (size_t)(24 - i));
+    uint8_t *end = w + dec_len(v), *d = end;
+    while (v >= 100) {
+        d -= 2;
+        put2(d, (unsigned)(v % 100));
+        v /= 100;
+    }
+    if (v >= 10)
+        put2(d - 2, (unsigned)v);
+    else
+        d[-1] = (uint8_t)('0' + v);
+    return end;
+}
+
+uint8_t *w_ipv4(uint8_t *w, const uint8_t a[4])
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (i)
+            *w++ = '.';
+        if (v >= 100) {
+            *w++ = (uint8_t)('0' + v / 100);
+            put2(w, v % 100);
+            w += 2;
+        } else if (v >= 10) {
+            put2(w, v);
+            w += 2;
+        } else {
+            *w++ = (uint8_t)('0' + v);
+        }
+    }
+    return w;
 }
 
 void sb_pad_u64(sbuf *b, uint64_t v, int width)
 {
-    char t[24];
-    int i = u64_digits(t, v);
-    for (int k = 24 - i; k < width; k++)
-        sb_c(b, ' ');
-    sb_put(b, t + i, (size_t)(24 - i));
+    unsigned len = dec_len(v);
+    size_t pad = width > (int)len ? (size_t)width - len : 0;
+    uint8_t *w = sb_w(b, pad + len);
+    memset(w, ' ', pad);
+    sb_wend(b, w_u64(w + pad, v));
 }
 
 void sb_i64(sbuf *b, int64_t v)
@@ -69,16 +110,22 @@ void sb_i64(sbuf *b, int64_t v)
 
 void sb_printf(sbuf *b, const char *fmt, ...)
 {
+    /* formatted once into the room there is (usually enough: the texts
+     * are short), a second time only when it did not fit */
+    sb_reserve(b, 64);
+    size_t room = b->cap - b->n;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf((char *)b->p + b->n, room, fmt, ap);
     va_end(ap);
     if (n <= 0)
         return;
-    sb_reserve(b, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf((char *)b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= room) {
+        sb_reserve(b, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf((char *)b->p + b->n, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->n += (size_t)n;
 }
 
@@ -112,47 +159,72 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 
 static const char hexd[] = "0123456789abcdef";
 
+/* 1: a byte a JSON string holds as is: printable ASCII (0x20-0x7E) but
+ * '"' (0x22) and '\\' (0x5C) */
+static const uint8_t json_plain[256] = {[0x20 ... 0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7E] = 1};
+
+/* Whether all 8 bytes of x are json_plain: none below 0x20, above 0x7E,
+ * '"' or '\\' (the classic "has a byte less than / more than / equal to"
+ * word tests, exact as a yes/no answer; which byte is left to the table). */
+static inline bool word_plain(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t below = (x - ones * 0x20) & ~x;             /* a byte < 0x20 */
+    uint64_t above = (x + ones * (0x7F - 0x7E)) | x;     /* a byte > 0x7E */
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    uint64_t quote = (q - ones) & ~q, slash = (bs - ones) & ~bs; /* a byte equal */
+    return !((below | above | quote | slash) & high);
+}
+
 void sb_json_str(sbuf *b, const char *str, size_t n)
 {
     const uint8_t *s = (const uint8_t *)str;
-    sb_reserve(b, n + 2);
-    sb_c(b, '"');
+    /* the most it can take: 6 bytes ("\u00NN") per byte, and the quotes */
+    uint8_t *w = sb_w(b, 6 * n + 2);
+    *w++ = '"';
     size_t i = 0;
     while (i < n) {
+        size_t j = i;
+        for (uint64_t x; j + 8 <= n && (memcpy(&x, s + j, 8), word_plain(x));)
+            j += 8;
+        while (j < n && json_plain[s[j]])
+            j++;
+        w = w_put(w, s + i, j - i);
+        if (j == n)
+            break;
+        i = j;
         uint8_t c = s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            size_t j = i;
-            while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' && s[j] != '\\')
-                j++;
-            sb_put(b, s + i, j - i);
-            i = j;
-            continue;
-        }
         if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            sb_put(b, e, 2);
+            w[0] = '\\';
+            w[1] = c;
+            w += 2;
         } else if (c == '\n') {
-            sb_put(b, "\\n", 2);
+            w = w_put(w, "\\n", 2);
         } else if (c == '\t') {
-            sb_put(b, "\\t", 2);
+            w = w_put(w, "\\t", 2);
         } else if (c == '\r') {
-            sb_put(b, "\\r", 2);
+            w = w_put(w, "\\r", 2);
         } else if (c < 0x20 || c == 0x7F) {
-            char e[6] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15]};
-            sb_put(b, e, 6);
+            w = w_put(w, "\\u00", 4);
+            w[0] = (uint8_t)hexd[c >> 4];
+            w[1] = (uint8_t)hexd[c & 15];
+            w += 2;
         } else {
             size_t k = utf8_len(s + i, n - i);
             if (k) {
-                sb_put(b, s + i, k);
+                w = w_put(w, s + i, k);
                 i += k;
                 continue;
             }
-            char e[5] = {'\\', '\\', 'x', hexd[c >> 4], hexd[c & 15]};
-            sb_put(b, e, 5);
+            w = w_put(w, "\\\\x", 3);
+            w[0] = (uint8_t)hexd[c >> 4];
+            w[1] = (uint8_t)hexd[c & 15];
+            w += 2;
         }
         i++;
     }
-    sb_c(b, '"');
+    *w++ = '"';
+    sb_wend(b, w);
 }
 
 void sb_hex(sbuf *b, const uint8_t *p, size_t n)
@@ -181,77 +253,66 @@ static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-static void put2(uint8_t *d, unsigned v)
+uint8_t *w_iso(uint8_t *w, int64_t ts)
 {
-    d[0] = (uint8_t)('0' + v / 10);
-    d[1] = (uint8_t)('0' + v % 10);
-}
-
-void sb_iso(sbuf *b, int64_t ts)
-{
-    /* the date and time of the last second formatted, per thread */
-    static __thread int64_t last_s = INT64_MIN;
-    static __thread uint8_t last[24];
-    static __thread size_t last_n;
+    /* the date of the last day formatted, per thread: records of one
+     * capture rarely change days, but often seconds (a session's start and
+     * end alternate) */
+    static __thread int64_t last_day = INT64_MIN;
+    static __thread uint8_t date[11]; /* "2024-10-27T" */
     int64_t s = ts / 1000000000, ns = ts % 1000000000;
     if (ns < 0) {
         ns += 1000000000;
         s--;
     }
-    if (s != last_s) {
-        sbuf t = {last, 0, sizeof last};
-        int64_t days = s / 86400, sod = s % 86400;
-        if (sod < 0) {
-            sod += 86400;
-            days--;
-        }
+    int64_t days = s / 86400, sod = s % 86400;
+    if (sod < 0) {
+        sod += 86400;
+        days--;
+    }
+    if (days != last_day) {
         int64_t y;
         unsigned mo, d;
         civil(days, &y, &mo, &d);
         if (y < 0 || y > 9999)
             y = y < 0 ? 0 : 9999; /* out of ISO 8601's four digits: clamped */
-        uint8_t *p = t.p;
-        p[0] = (uint8_t)('0' + y / 1000);
-        p[1] = (uint8_t)('0' + y / 100 % 10);
-        p[2] = (uint8_t)('0' + y / 10 % 10);
-        p[3] = (uint8_t)('0' + y % 10);
-        p[4] = '-';
-        put2(p + 5, mo);
-        p[7] = '-';
-        put2(p + 8, d);
-        p[10] = 'T';
-        put2(p + 11, (unsigned)(sod / 3600));
-        p[13] = ':';
-        put2(p + 14, (unsigned)(sod / 60 % 60));
-        p[16] = ':';
-        put2(p + 17, (unsigned)(sod % 60));
-        last_n = 19;
-        last_s = s;
+        put2(date, (unsigned)(y / 100));
+        put2(date + 2, (unsigned)(y % 100));
+        date[4] = '-';
+        put2(date + 5, mo);
+        date[7] = '-';
+        put2(date + 8, d);
+        date[10] = 'T';
+        last_day = days;
     }
-    sb_reserve(b, last_n + 8);
-    uint8_t *p = b->p + b->n;
-    memcpy(p, last, last_n);
-    p += last_n;
-    p[0] = '.';
-    unsigned us = (unsigned)(ns / 1000);
-    for (int i = 6; i >= 1; i--) {
-        p[i] = (uint8_t)('0' + us % 10);
-        us /= 10;
-    }
-    p[7] = 'Z';
-    b->n += last_n + 8;
+    memcpy(w, date, 11);
+    unsigned sd = (unsigned)sod, us = (unsigned)(ns / 1000);
+    put2(w + 11, sd / 3600);
+    w[13] = ':';
+    put2(w + 14, sd / 60 % 60);
+    w[16] = ':';
+    put2(w + 17, sd % 60);
+    w[19] = '.';
+    put2(w + 20, us / 10000);
+    put2(w + 22, us / 100 % 100);
+    put2(w + 24, us % 100);
+    w[26] = 'Z';
+    return w + CC_ISO_LEN;
 }
 
 void sb_safe(sbuf *b, const char *str, size_t n)
 {
     const uint8_t *s = (const uint8_t *)str;
     for (size_t i = 0; i < n;) {
+        /* printable ASCII, as is */
+        size_t j = i;
+        while (j < n && s[j] >= 0x20 && s[j] < 0x7F)
+            j++;
+        sb_put(b, s + i, j - i);
+        if (j == n)
+            break;
+        i = j;
         uint8_t c = s[i];
-        if (c >= 0x20 && c < 0x7F) {
-            sb_c(b, (char)c);
-            i++;
-            continue;
-        }
         size_t k = c >= 0x80 ? utf8_len(s + i, n - i) : 0;
         if (k == 2 && c == 0xC2 && s[i + 1] < 0xA0)
             k = 0; /* C1 controls (CSI, ...) */
@@ -266,13 +327,28 @@ void sb_safe(sbuf *b, const char *str, size_t n)
     }
 }
 
-/* printf("%.<dec>f", x) for 0 <= x < 2^53, exactly as glibc rounds it
- * (the exact binary value, ties to even), without printf: the report
- * prints two sizes per session.  0 when x is out of that range. */
+/* v / 2^shift rounded to the nearest, ties to even (1 <= shift < 128):
+ * printf's rounding of an exact binary value */
+static unsigned __int128 shr_round(unsigned __int128 v, int shift)
+{
+    unsigned __int128 q = v >> shift;
+    unsigned __int128 r = v & (((unsigned __int128)1 << shift) - 1);
+    unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+    if (r > half || (r == half && (q & 1)))
+        q++;
+    return q;
+}
+
+/* printf("%.<dec>f", x) for 0 <= x < 2^53 and dec <= 9 (when the result
+ * has at most 19 digits), exactly as glibc rounds it (the exact binary
+ * value, ties to even), without printf: the report prints two sizes per
+ * session, --messages every relative time.  0 when x is out of that
+ * range. */
 static size_t fixed(char *out, double x, int dec)
 {
-    static const uint64_t p10[] = {1, 10, 100};
-    if (!(x >= 0 && x < 9007199254740992.0) || dec < 0 || dec > 2)
+    static const uint64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                   1000000000};
+    if (!(x >= 0 && x < 9007199254740992.0) || dec < 0 || dec > 9)
         return 0;
     uint64_t bits;
     memcpy(&bits, &x, 8);
@@ -289,25 +365,127 @@ static size_t fixed(char *out, double x, int dec)
     } else if (shift >= 120) {
         q = 0; /* below 2^-67: nothing shows */
     } else {
-        q = scaled >> shift;
-        unsigned __int128 r = scaled & (((unsigned __int128)1 << shift) - 1);
-        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
-        if (r > half || (r == half && (q & 1)))
-            q++;
+        q = shr_round(scaled, shift);
     }
+    /* 64-bit arithmetic from here on (128-bit division is a library call
+     * per digit) */
+    if (q > UINT64_MAX)
+        return 0;
+    uint64_t v = (uint64_t)q;
     char t[48];
     int i = (int)sizeof t;
     int digits = 0;
     do {
-        t[--i] = (char)('0' + (int)(q % 10));
-        q /= 10;
+        t[--i] = (char)('0' + (int)(v % 10));
+        v /= 10;
         if (++digits == dec)
             t[--i] = '.';
-    } while (q || digits <= dec);
+    } while (v || digits <= dec);
     size_t n = sizeof t - (size_t)i;
     memcpy(out, t + i, n);
     out[n] = '\0';
     return n;
+}
+
+/* Whether m / 2^shift >= 10^k (exactly; -4 <= k <= 15, shift <= 66). */
+static bool ge_pow10(uint64_t m, int shift, int k)
+{
+    static const uint64_t p10[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+                                   10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+                                   100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+                                   100000000000000ULL, 1000000000000000ULL};
+    if (k >= 0)
+        return (unsigned __int128)m >= (unsigned __int128)p10[k] << shift;
+    return (unsigned __int128)m * p10[-k] >= (unsigned __int128)1 << shift;
+}
+
+/* printf("%.17g", x) for 0, and 1e-4 <= |x| < 2^53, exactly as glibc
+ * prints it (the exact binary value rounded to 17 significant digits,
+ * ties to even, trailing zeros dropped), without printf: --messages
+ * prints every double field this way.  0 when x is out of that range. */
+static size_t g17(char *out, double x)
+{
+    char *o = out;
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    if (bits >> 63)
+        *o++ = '-';
+    double a = x < 0 ? -x : x;
+    if (a == 0) {
+        *o++ = '0';
+        return (size_t)(o - out);
+    }
+    if (!(a >= 1e-4 && a < 9007199254740992.0))
+        return 0;
+    int e = (int)(bits >> 52 & 0x7FF);
+    uint64_t m = (bits & ((1ULL << 52) - 1)) | 1ULL << 52; /* normal: e >= 1 here */
+    int shift = 1075 - e; /* a = m / 2^shift, 0 <= shift <= 66 */
+    int X = -4;           /* floor(log10(a)) */
+    while (X < 15 && ge_pow10(m, shift, X + 1))
+        X++;
+    /* q = a * 10^(16 - X) rounded: the 17 significant digits */
+    unsigned __int128 scaled = m;
+    for (int k = 0; k < 16 - X; k++)
+        scaled *= 10; /* < 2^53 * 10^20 < 2^120 */
+    unsigned __int128 q = shift == 0 ? scaled : shr_round(scaled, shift);
+    uint64_t v = (uint64_t)q; /* < 10^17 + 1 */
+    if (v == 100000000000000000ULL) {
+        v /= 10; /* rounded up to the next power of ten */
+        X++;
+    }
+    char d[17];
+    for (int k = 16; k >= 0; k--) {
+        d[k] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    /* -4 <= X < 17: the %f style with 16 - X decimals, zeros dropped */
+    int last = 16; /* the last digit kept */
+    int first_frac = X >= 0 ? X + 1 : 0;
+    while (last >= first_frac && d[last] == '0')
+        last--;
+    if (X >= 0) {
+        memcpy(o, d, (size_t)X + 1);
+        o += X + 1;
+        if (last >= first_frac) {
+            *o++ = '.';
+            memcpy(o, d + first_frac, (size_t)(last - first_frac + 1));
+            o += last - first_frac + 1;
+        }
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int k = 0; k < -X - 1; k++)
+            *o++ = '0';
+        memcpy(o, d, (size_t)last + 1);
+        o += last + 1;
+    }
+    return (size_t)(o - out);
+}
+
+void sb_g17(sbuf *b, double x)
+{
+    char t[40];
+    size_t n = g17(t, x);
+    if (n)
+        sb_put(b, t, n);
+    else
+        sb_printf(b, "%.17g", x);
+}
+
+void sb_fixed(sbuf *b, double x, int dec)
+{
+    char t[48];
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    bool neg = bits >> 63 && x == x;
+    size_t n = fixed(t, neg ? -x : x, dec);
+    if (!n) {
+        sb_printf(b, "%.*f", dec, x);
+        return;
+    }
+    if (neg)
+        sb_c(b, '-'); /* printf's sign, also when the digits are all zero */
+    sb_put(b, t, n);
 }
 
 void cc_human_size(double v, char *buf, size_t n)
