@@ -534,7 +534,6 @@ typedef struct leader {
     cc_shard *sh;
     cc_emit *e;     /* the leader's own sessions' records */
     cc_batch **cur; /* the batch being filled, per worker */
-    int sending;    /* the worker whose batch feed_send() is handing over, or 0 */
     int next_w;     /* where assign() starts looking */
 } leader;
 
@@ -594,22 +593,25 @@ static void feed_push(leader *L, int w, cc_batch *b, bool bounded)
 {
     cc_feed *q = &L->f->feeds[w];
     pthread_mutex_lock(&q->mu);
-    if (bounded && q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded)) {
-        pthread_mutex_unlock(&q->mu);
-        /* this worker is behind: the merge may be waiting for another
-         * shard's records, so every other worker gets what it has now,
-         * and the leader's own records go out */
-        for (int k = 1; k < L->f->nshards; k++)
-            if (k != w)
-                feed_send(L, k, true, false);
-        cc_emit_flush(L->e, cc_shard_ev(L->sh), true, false, NULL);
-        pthread_mutex_lock(&q->mu);
-        while (q->n >= FEED_MAX && !atomic_load(&L->R->feeds_unbounded))
-            pthread_cond_wait(&q->cv, &q->mu);
-    }
     FIFO_PUSH(q, b);
     atomic_store_explicit(&q->depth, q->n, memory_order_relaxed);
     pthread_cond_broadcast(&q->cv);
+    bool behind = bounded && q->n > FEED_MAX && !atomic_load(&L->R->feeds_unbounded);
+    pthread_mutex_unlock(&q->mu);
+    if (!behind)
+        return;
+    /* This worker is behind: the leader waits for it.  Before, the merge
+     * may be waiting for another shard's records, so every other worker gets
+     * what it has now, and the leader's own records go out.  That may wait
+     * for the merge itself, which is why b went in first: no worker is
+     * short of an operation while the leader waits. */
+    for (int k = 1; k < L->f->nshards; k++)
+        if (k != w)
+            feed_send(L, k, true, false);
+    cc_emit_flush(L->e, cc_shard_ev(L->sh), true, false, NULL);
+    pthread_mutex_lock(&q->mu);
+    while (q->n > FEED_MAX && !atomic_load(&L->R->feeds_unbounded))
+        pthread_cond_wait(&q->cv, &q->mu);
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -634,12 +636,7 @@ static void feed_send(leader *L, int w, bool force, bool last)
     b->watermark = L->sh ? cc_shard_ev(L->sh) : 0;
     b->force = force;
     b->last = last;
-    /* feed_push() may flush the leader's records while it waits, and that
-     * may call leader_unblock(): which must not hand w a batch before b */
-    int was = L->sending;
-    L->sending = w;
     feed_push(L, w, b, !force && !last);
-    L->sending = was;
 }
 
 /* Who follows a new session: the worker with the fewest batches waiting
@@ -711,8 +708,7 @@ static void route(void *ctx, int w, const cc_op *op, const uint8_t *data, const 
 static void leader_unblock(leader *L)
 {
     for (int w = 1; w < L->f->nshards; w++)
-        if (w != L->sending)
-            feed_send(L, w, true, false);
+        feed_send(L, w, true, false);
 }
 
 static void leader_tick(void *ctx, bool big)
