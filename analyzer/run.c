@@ -484,48 +484,6 @@ static void oom(void)
     abort();
 }
 
-typedef struct job_tick {
-    cc_emit *e;
-    cc_shard *sh;
-} job_tick;
-
-static void job_tick_fn(void *ctx, bool big)
-{
-    job_tick *t = ctx;
-    /* when big enough; every FLUSH_EVERY records in any case */
-    cc_emit_flush(t->e, cc_shard_ev(t->sh), big, false, NULL);
-}
-
-/* A file read by one thread. */
-static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
-{
-    const cc_config *cfg = R->o->cfg;
-    cc_file *f = j->f;
-    job_sink sink = {R, j, NULL};
-    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
-    if (!e)
-        oom();
-    cc_stats *st = cc_emit_stats(e);
-    char err[320] = "";
-    cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
-    uint64_t ev = 0;
-    cc_extract *x = NULL;
-    if (!r) {
-        snprintf(st->open_error, sizeof st->open_error, "%s", err);
-    } else {
-        x = shard_extract(R, f, 0, st);
-        cc_shard *sh = cc_shard_new(cfg, e, x, 0, 1);
-        if (!sh)
-            oom();
-        job_tick t = {e, sh};
-        read_all(r, sh, st, job_tick_fn, &t);
-        ev = cc_shard_ev(sh);
-        cc_shard_free(sh);
-        cc_reader_close(r);
-    }
-    shard_end(e, st, x, ev);
-}
-
 /* ---- a file split by flow: the leader and its workers (session.h) ------------------- */
 
 typedef struct leader {
@@ -715,19 +673,29 @@ static void leader_tick(void *ctx, bool big)
 {
     leader *L = ctx;
     if (big) /* the watermarks move on, for the merge */
-        for (int w = 1; w < L->f->nshards; w++)
-            feed_send(L, w, true, false);
+        leader_unblock(L);
+    /* the own records: when big enough; every FLUSH_EVERY records in any case */
     cc_emit_flush(L->e, cc_shard_ev(L->sh), big, false, NULL);
 }
 
-/* Shard 0 of file f, the leader: reads the file, follows the flows and
- * the sessions it keeps, feeds the workers the others. */
-static void run_leader(runner *R, cc_file *f, cc_emit *e, job_sink *sink)
+/* Shard 0 of file f, which reads it: all of it when the file is not split;
+ * else the leader, which follows the flows and the sessions it keeps, and
+ * feeds the workers the others. */
+static void run_job(runner *R, cc_job *j, cc_chunk_fn fn)
 {
-    leader L = {.R = R, .f = f, .e = e};
-    sink->L = &L;
-    if (!(L.cur = calloc((size_t)f->nshards, sizeof *L.cur)))
+    const cc_config *cfg = R->o->cfg;
+    cc_file *f = j->f;
+    job_sink sink = {R, j, NULL};
+    cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
+    if (!e)
         oom();
+    leader L = {.R = R, .f = f, .e = e};
+    bool split = f->nshards > 1;
+    if (split) {
+        sink.L = &L;
+        if (!(L.cur = calloc((size_t)f->nshards, sizeof *L.cur)))
+            oom();
+    }
     cc_stats *st = cc_emit_stats(e);
     char err[320] = "";
     cc_reader *r = cc_reader_open(f->in->path, err, sizeof err);
@@ -737,7 +705,8 @@ static void run_leader(runner *R, cc_file *f, cc_emit *e, job_sink *sink)
         snprintf(st->open_error, sizeof st->open_error, "%s", err);
     } else {
         x = shard_extract(R, f, 0, st);
-        L.sh = cc_shard_leader(R->o->cfg, e, x, f->nshards, f->dirfd >= 0, route, assign, &L);
+        L.sh = split ? cc_shard_leader(cfg, e, x, f->nshards, f->dirfd >= 0, route, assign, &L)
+                     : cc_shard_new(cfg, e, x, 0, 1);
         if (!L.sh)
             oom();
         read_all(r, L.sh, st, leader_tick, &L);
@@ -746,14 +715,14 @@ static void run_leader(runner *R, cc_file *f, cc_emit *e, job_sink *sink)
     }
     for (int w = 1; w < f->nshards; w++)
         feed_send(&L, w, true, true);
-    sink->L = NULL; /* the workers have everything */
+    sink.L = NULL; /* the workers have everything */
     cc_shard_free(L.sh);
     free(L.cur);
     shard_end(e, st, x, ev);
 }
 
-/* Worker `j->shard` of a split file: the sessions the leader hands it
- * (shard 0 is the leader). */
+/* Worker `j->shard` (1 and up) of a split file: the sessions the leader
+ * hands it. */
 static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
 {
     const cc_config *cfg = R->o->cfg;
@@ -762,10 +731,6 @@ static void run_worker(runner *R, cc_job *j, cc_chunk_fn fn)
     cc_emit *e = cc_emit_new(cfg, f->in->path, fn, &sink);
     if (!e)
         oom();
-    if (j->shard == 0) {
-        run_leader(R, f, e, &sink);
-        return;
-    }
     cc_stats *st = cc_emit_stats(e);
     cc_extract *x = shard_extract(R, f, j->shard, st);
     cc_shard *sh = cc_shard_new(cfg, e, x, j->shard, f->nshards);
@@ -802,7 +767,7 @@ static void *worker(void *arg)
         int i = atomic_fetch_add(&R->next_job, 1);
         if (i >= R->njobs)
             return NULL;
-        if (R->jobs[i].f->feeds)
+        if (R->jobs[i].shard)
             run_worker(R, &R->jobs[i], chan_chunk);
         else
             run_job(R, &R->jobs[i], chan_chunk);
