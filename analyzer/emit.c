@@ -4,6 +4,7 @@
  */
 #include "emit.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,65 @@ static inline uint8_t *w_name(uint8_t *w, const cc_emit *e, int pi, uint32_t k)
 
 const char *const cc_end_names[] = {"capture_end", "closed", "idle_timeout", "evicted",
                                     "port_reused"};
+
+/* ---- chunks: buffers handed back by the consumer are used again -------------------
+ * A chunk's buffer grows to some CHUNK_TARGET and more; made anew for every
+ * chunk, it was grown by doubling (copies) from fresh pages (faults), and
+ * freed by the consumer a moment later. */
+
+#define CHUNK_KEEP 4
+
+static pthread_mutex_t chunk_mu = PTHREAD_MUTEX_INITIALIZER;
+static cc_chunk *chunk_spare;
+static unsigned chunk_n_spare;
+
+cc_chunk *cc_chunk_new(void)
+{
+    pthread_mutex_lock(&chunk_mu);
+    cc_chunk *c = chunk_spare;
+    if (c) {
+        chunk_spare = c->next;
+        chunk_n_spare--;
+    }
+    pthread_mutex_unlock(&chunk_mu);
+    if (c) {
+        sbuf data = c->data;
+        memset(c, 0, sizeof *c);
+        c->data = data;
+        return c;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        fputs("chargecap: out of memory\n", stderr);
+        abort();
+    }
+    sb_reserve(&c->data, CHUNK_TARGET + CHUNK_TARGET / 4);
+    return c;
+}
+
+void cc_chunk_release(cc_chunk *c)
+{
+    if (!c)
+        return;
+    if (c->stats) {
+        cc_stats_free(c->stats);
+        free(c->stats);
+        c->stats = NULL;
+    }
+    c->data.n = 0;
+    pthread_mutex_lock(&chunk_mu);
+    bool keep = chunk_n_spare < CHUNK_KEEP && c->data.cap <= 2 * CHUNK_TARGET;
+    if (keep) {
+        c->next = chunk_spare;
+        chunk_spare = c;
+        chunk_n_spare++;
+    }
+    pthread_mutex_unlock(&chunk_mu);
+    if (!keep) {
+        sb_free(&c->data);
+        free(c);
+    }
+}
 
 /* ---- counters ------------------------------------------------------------------ */
 
@@ -174,10 +234,7 @@ void cc_emit_free(cc_emit *e)
 {
     if (!e)
         return;
-    if (e->cur) {
-        sb_free(&e->cur->data);
-        free(e->cur);
-    }
+    cc_chunk_release(e->cur);
     sb_free(&e->file_json);
     sb_free(&e->tmp);
     cc_stats_free(&e->st);
@@ -199,14 +256,8 @@ static sbuf *rec_begin(cc_emit *e, uint8_t type)
      * end of a file ends many sessions between two packets) */
     if (e->cur && e->cur->data.n >= CHUNK_TARGET && e->key)
         cc_emit_flush(e, e->key - 1, true, false, NULL);
-    if (!e->cur) {
-        e->cur = calloc(1, sizeof *e->cur);
-        if (!e->cur) {
-            fputs("chargecap: out of memory\n", stderr);
-            abort();
-        }
-        sb_reserve(&e->cur->data, 16384); /* grows with the records */
-    }
+    if (!e->cur)
+        e->cur = cc_chunk_new();
     sbuf *b = &e->cur->data;
     uint8_t *w = sb_w(b, 13);
     memcpy(w, &e->key, 8);
@@ -228,14 +279,7 @@ void cc_emit_flush(cc_emit *e, uint64_t watermark, bool force, bool last, cc_sta
 {
     if (!force && !last && (!e->cur || e->cur->data.n < CHUNK_TARGET))
         return;
-    cc_chunk *c = e->cur;
-    if (!c) {
-        c = calloc(1, sizeof *c);
-        if (!c) {
-            fputs("chargecap: out of memory\n", stderr);
-            abort();
-        }
-    }
+    cc_chunk *c = e->cur ? e->cur : cc_chunk_new();
     e->cur = NULL;
     c->watermark = watermark;
     c->last = last;

@@ -34,6 +34,13 @@ typedef struct cc_chunk {
 
 typedef void (*cc_chunk_fn)(void *ctx, cc_chunk *c);
 
+/* A new chunk with room for records: one given back earlier, with its
+ * buffer, when there is one (any thread). */
+cc_chunk *cc_chunk_new(void);
+/* Give a consumed chunk back (any thread): its counters are freed, its
+ * buffer is kept for cc_chunk_new() while few are kept, else freed. */
+void cc_chunk_release(cc_chunk *c);
+
 typedef struct cc_vstat {
     uint64_t count;
     uint64_t first[CC_FIRST_FRAMES]; /* the lowest frame numbers, sorted */

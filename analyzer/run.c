@@ -116,24 +116,13 @@ static void chan_init(cc_chan *c)
     pthread_cond_init(&c->cv, NULL);
 }
 
-static void chunk_free(cc_chunk *c)
-{
-    if (!c)
-        return;
-    sb_free(&c->data);
-    if (c->stats) {
-        cc_stats_free(c->stats);
-        free(c->stats);
-    }
-    free(c);
-}
 
 static void chan_destroy(cc_chan *c)
 {
     while (c->head) {
         cc_chunk *k = c->head;
         c->head = k->next;
-        chunk_free(k);
+        cc_chunk_release(k);
     }
     if (c->spill)
         fclose(c->spill);
@@ -180,14 +169,12 @@ static cc_chunk *spill_read(cc_chan *c)
     uint64_t h[3];
     if (fseeko(c->spill, (off_t)c->spill_r, SEEK_SET) || fread(h, sizeof h, 1, c->spill) != 1)
         return NULL;
-    cc_chunk *k = calloc(1, sizeof *k);
-    if (!k)
-        return NULL;
+    cc_chunk *k = cc_chunk_new();
     k->watermark = h[0];
     k->last = h[1] != 0;
     sb_reserve(&k->data, h[2]);
     if (h[2] && fread(k->data.p, h[2], 1, c->spill) != 1) {
-        chunk_free(k);
+        cc_chunk_release(k);
         return NULL;
     }
     k->data.n = h[2];
@@ -195,15 +182,15 @@ static cc_chunk *spill_read(cc_chan *c)
     if (k->last) {
         uint8_t has = 0;
         if (fread(&has, 1, 1, c->spill) != 1) {
-            chunk_free(k);
+            cc_chunk_release(k);
             return NULL;
         }
         r++;
         if (has) {
-            k->stats = malloc(sizeof *k->stats);
+            k->stats = calloc(1, sizeof *k->stats); /* released half read: v[] NULL */
             cc_stats tmp;
             if (!k->stats || fread(&tmp, sizeof tmp, 1, c->spill) != 1) {
-                chunk_free(k);
+                cc_chunk_release(k);
                 return NULL;
             }
             cc_stats_init(k->stats);
@@ -215,7 +202,7 @@ static cc_chunk *spill_read(cc_chan *c)
             for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
                 size_t n = cs_protocols[i]->n_violations * sizeof(cc_vstat);
                 if (n && fread(k->stats->v[i], n, 1, c->spill) != 1) {
-                    chunk_free(k);
+                    cc_chunk_release(k);
                     return NULL;
                 }
                 r += n;
@@ -233,7 +220,7 @@ static void chan_push(cc_chan *c, cc_chunk *k)
         if (c->spilling || (!c->live && c->n >= QUEUE_MAX)) {
             if (spill_write(c, k)) {
                 c->spilling = true;
-                chunk_free(k);
+                cc_chunk_release(k);
                 pthread_cond_broadcast(&c->cv);
                 pthread_mutex_unlock(&c->mu);
                 return;
@@ -364,7 +351,7 @@ static void inline_chunk(void *ctx, cc_chunk *k)
         s->R->inline_stats = k->stats;
         k->stats = NULL;
     }
-    chunk_free(k);
+    cc_chunk_release(k);
     progress_draw(false);
 }
 
@@ -834,14 +821,14 @@ static void merge_file(cc_file *f, cc_frep *rep, cc_stats *st)
         if (c->k && c->k->last) {
             if (c->k->stats)
                 cc_stats_merge(st, c->k->stats);
-            chunk_free(c->k);
+            cc_chunk_release(c->k);
             c->k = NULL;
             c->done = true;
             continue;
         }
         cc_chunk *k = chan_pop(&f->chans[need]);
         if (c->k)
-            chunk_free(c->k);
+            cc_chunk_release(c->k);
         c->k = k;
         c->at = 0;
     }
