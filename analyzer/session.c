@@ -512,7 +512,7 @@ static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b
         return;
     }
     if (!s->lib) {
-        s->lib = calloc(1, p->sess_size ? p->sess_size : 1);
+        s->lib = malloc(p->sess_size ? p->sess_size : 1); /* sess_init sets it up */
         if (!s->lib) {
             fputs("chargecap: out of memory\n", stderr);
             abort();

@@ -949,7 +949,7 @@ typedef struct ac_sess {
 static void ac_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 {
     ac_sess *s = sv;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, offsetof(ac_sess, rr.e)); /* rr.e[] is read up to rr.n only */
     memcpy(s->opts, opts, sizeof s->opts);
     s->start_seen = start_seen;
 }

@@ -440,7 +440,10 @@ typedef struct cs_proto {
     bool (*probe)(const uint8_t *buf, size_t len, bool udp);
 
     /* Sessions (one per conversation).  `sess` points at sess_size
-     * zeroed bytes; sess_fini releases what sess_init allocated. */
+     * bytes, not necessarily zeroed: sess_init sets up what is read
+     * before it is written (tables sized for the worst case are not
+     * cleared, only their counts); sess_fini releases what sess_init
+     * allocated. */
     size_t sess_size;
     void (*sess_init)(void *sess, const uint32_t *opts, bool start_seen);
     void (*sess_fini)(void *sess);

@@ -7,6 +7,7 @@
 
 #include "chargeproto.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* ---- bounded reading ------------------------------------------------ */
@@ -39,17 +40,17 @@ char *cs_hex(char *buf, size_t bufsize, const uint8_t *p, size_t n);
 
 #define CS_RR_MAX 32
 
-typedef struct cs_rr_entry {
+typedef struct cs_rr_entry { /* 32 bytes: no padding between the fields */
     uint64_t key;
-    uint32_t frame;
     int64_t ts_ns;
     uintptr_t tag;
+    uint32_t frame;
     uint32_t aux; /* protocol data, e.g. the requested slot */
 } cs_rr_entry;
 
 typedef struct cs_rr {
+    uint32_t n; /* first: beside the first entries, in one cache line */
     cs_rr_entry e[CS_RR_MAX];
-    uint32_t n;
 } cs_rr;
 
 /* Record a request; out->pending is set.  An evicted entry is reported

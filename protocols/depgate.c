@@ -448,7 +448,7 @@ static void depgate_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 {
     (void)opts;
     (void)start_seen;
-    memset(sv, 0, sizeof(depgate_sess));
+    memset(sv, 0, offsetof(depgate_sess, rt)); /* rt[] is read up to n_rt only */
 }
 
 /* The entry of a pile and gun: found, or a new one (replacing the one

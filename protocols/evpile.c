@@ -424,7 +424,9 @@ typedef struct evpile_sess {
 static void evpile_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 {
     evpile_sess *s = sv;
-    memset(s, 0, sizeof *s);
+    /* the tables' entries are read up to their counts only */
+    memset(s, 0, offsetof(evpile_sess, rr.e));
+    s->noreply.n = 0;
     memcpy(s->opts, opts, sizeof s->opts);
     s->start_seen = start_seen;
 }

@@ -481,7 +481,7 @@ typedef struct woshi_sess {
 static void woshi_sess_init(void *sv, const uint32_t *opts, bool start_seen)
 {
     woshi_sess *s = sv;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, offsetof(woshi_sess, rr.e)); /* rr.e[] is read up to rr.n only */
     memcpy(s->opts, opts, sizeof s->opts);
     s->start_seen = start_seen;
     s->logged_in = !start_seen; /* mid-stream: the login was before the capture */
