@@ -678,7 +678,7 @@ static void deliver(cc_shard *sh, cc_session *s, int side, const uint8_t *p, uin
     d->next_seq += n;
     d->last_frame = sh->frame;
     d->last_ts = sh->ts;
-    if (s->x && sh->x)
+    if (sh->x && s->x)
         cc_x_payload(sh->x, s->x, side, p, n);
     if (s->proto)
         tcp_frame_data(sh, s, side, p, n, off);
@@ -752,14 +752,15 @@ static void check_old(cc_shard *sh, cc_session *s, int side, uint32_t seq, const
 
 static void drain(cc_shard *sh, cc_session *s, int side, bool own_frames);
 
-static void ooo_free(cc_dir *d)
+static void ooo_free(cc_session *s, int side)
 {
+    cc_dir *d = &s->d[side];
     while (d->ooo) {
         cc_ooo *o = d->ooo;
         d->ooo = o->next;
         free(o);
     }
-    d->n_ooo = d->ooo_bytes = 0;
+    s->n_ooo[side] = s->ooo_bytes[side] = 0;
 }
 
 /* Give up on the bytes before the lowest held segment: the gap and what
@@ -797,8 +798,8 @@ static void drain(cc_shard *sh, cc_session *s, int side, bool own_frames)
     while (d->ooo && !SEQ_GT(d->ooo->seq, d->next_seq)) {
         cc_ooo *o = d->ooo;
         d->ooo = o->next;
-        d->n_ooo--;
-        d->ooo_bytes -= o->len;
+        s->n_ooo[side]--;
+        s->ooo_bytes[side] -= o->len;
         uint32_t old = d->next_seq - o->seq;
         uint32_t wire = o->len; /* o->len counts wire bytes; data has `cap` */
         uint32_t cap;
@@ -852,9 +853,9 @@ static void hold(cc_shard *sh, cc_session *s, int side, uint32_t seq, const uint
     memcpy(o->data + 4, p, n);
     o->next = *at;
     *at = o;
-    d->n_ooo++;
-    d->ooo_bytes += wire;
-    while (d->ooo && (d->n_ooo > OOO_MAX_SEGMENTS || d->ooo_bytes > OOO_MAX_BYTES))
+    s->n_ooo[side]++;
+    s->ooo_bytes[side] += wire;
+    while (d->ooo && (s->n_ooo[side] > OOO_MAX_SEGMENTS || s->ooo_bytes[side] > OOO_MAX_BYTES))
         skip_to_held(sh, s, side, "out-of-order data beyond what chargecap holds");
 }
 
@@ -934,9 +935,10 @@ static bool same_ep(const cc_addr *a, uint16_t pa, const cc_addr *b, uint16_t pb
 static cc_session *session_new(cc_shard *sh, uint64_t id, cc_flow *f, const cc_packet *pk,
                                int linktype)
 {
-    cc_session *s = calloc(1, sizeof *s);
+    cc_session *s = aligned_alloc(_Alignof(cc_session), sizeof *s); /* hot lines whole */
     if (!s)
         return NULL;
+    memset(s, 0, sizeof *s);
     s->id = id;
     s->flow = f;
     s->l4 = pk->l4;
@@ -960,7 +962,7 @@ static void session_free(cc_shard *sh, cc_session *s)
 {
     for (int i = 0; i < 2; i++) {
         buf_release(sh, &s->d[i]);
-        ooo_free(&s->d[i]);
+        ooo_free(s, i);
     }
     if (s->lib) {
         if (s->proto->sess_fini)
@@ -1010,7 +1012,7 @@ static void session_end(cc_shard *sh, cc_session *s, uint8_t why)
         s->proto->sess_end(s->lib, &sh->out);
         after_decode(sh, s, NULL, &sh->out, 0);
     }
-    if (s->x && sh->x)
+    if (sh->x && s->x)
         cc_x_end(sh->x, s->x, s->proto ? s->proto->name : "unknown", s->l4, s->addr, s->port);
     s->x = NULL;
     cc_emit_session(sh->emit, s);
@@ -1069,7 +1071,7 @@ static void udp_packet(cc_shard *sh, cc_session *s, int side, const cc_packet *p
     d->gap += pk->wire_len - n;
     d->last_frame = sh->frame;
     d->last_ts = sh->ts;
-    if (s->x && sh->x)
+    if (sh->x && s->x)
         cc_x_payload(sh->x, s->x, side, pk->payload, n);
     if (!s->proto) {
         d->unparsed += n;
@@ -1244,7 +1246,7 @@ session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *r
     }
     s->d[side].packets++;
     s->d[side].bytes += pk->wire_len;
-    if (s->x && sh->x) {
+    if (sh->x && s->x) {
         if (raw) {
             for (size_t at = 0; at + sizeof(cc_raw_hdr) <= raw->n;) {
                 cc_raw_hdr rh;

@@ -79,33 +79,39 @@ typedef struct cc_ooo {
 #define CC_RECENT 4
 
 typedef struct cc_dir {
-    /* accounting: stream = decoded + garbage + unparsed + gap */
-    uint64_t packets, bytes, stream, decoded, garbage, unparsed, gap;
-    /* TCP */
-    bool started, fin;
+    /* three cache lines (sessions are allocated on a line boundary).  The
+     * first: what every packet of the connection touches */
+    uint64_t packets, bytes;
+    cc_ooo *ooo;           /* TCP: segments held out of order */
     uint32_t next_seq;
-    bool acked_set;
     uint32_t acked;        /* the highest ACK the peer sent for this direction */
-    cc_ooo *ooo;
-    uint32_t n_ooo, ooo_bytes;
-    cc_seg_rec recent[CC_RECENT];
-    uint8_t recent_i;
-    /* framing: buf holds the stream from buf_off on, up to what arrived */
-    uint8_t *buf;
-    uint32_t blen, bcap;
-    uint64_t buf_off;
+    bool started, fin, acked_set;
     uint8_t mode;          /* CC_FM_* */
-    uint64_t target;       /* CC_FM_TARGET / CC_FM_DISCARD: stream offset */
+    uint8_t recent_i;
+    /* accounting: stream = decoded + garbage + unparsed + gap */
+    uint64_t decoded, garbage, gap;
+    /* the second: what data in this direction touches */
+    uint64_t stream;
     uint64_t last_frame;   /* of the last in-order data */
     int64_t last_ts;
+    uint8_t *buf;          /* framing: buf holds the stream from buf_off on, */
+    uint32_t blen, bcap;   /* up to what arrived */
+    uint64_t buf_off;
+    uint64_t target;       /* CC_FM_TARGET / CC_FM_DISCARD: stream offset */
+    uint64_t unparsed;
+    /* the third: the latest segments, for retransmissions */
+    cc_seg_rec recent[CC_RECENT];
 } cc_dir;
+_Static_assert(sizeof(cc_dir) == 192, "cc_dir is three cache lines");
 
 enum { CC_FM_NONE = 0, CC_FM_TARGET, CC_FM_MORE, CC_FM_DISCARD };
 
 typedef struct cc_device {
-    char id[64], firmware[48], iccid[40], signal[48];
+    /* first: a message's device fact compares the ID and sets last_*,
+     * in the first cache line */
     uint64_t first_frame, last_frame;
     int64_t first_ts, last_ts;
+    char id[64], firmware[48], iccid[40], signal[48];
 } cc_device;
 
 #define CC_MAX_DEVICES 4
@@ -131,33 +137,40 @@ extern const char *const cc_end_names[];
 typedef struct cc_xsess cc_xsess;
 
 typedef struct cc_session {
-    uint64_t id;
-    cc_flow *flow;
-    uint8_t l4;
+    /* what every packet touches, first: two cache lines (sessions are
+     * allocated on a cache-line boundary), then each direction's first */
     cc_addr addr[2];       /* [0] the client (SYN sender, else first sender) */
     uint16_t port[2];
+    uint8_t l4;
+    bool syn[2], rst;
     bool client_known;     /* from the handshake */
     bool server_port_set;  /* Wireshark's tcpd->server_port */
     uint16_t server_port;
-    bool syn[2], rst;
-    const cs_proto *proto; /* NULL until identified */
-    int proto_i;           /* cc_proto_index(proto) */
-    uint64_t ident_frame;
-    void *lib;             /* library session, from the first PDU on */
     uint8_t lib_side0;     /* our side that is the library's side 0 */
-    uint64_t first_frame, last_frame;
-    int64_t first_ts, last_ts;
+    const cs_proto *proto; /* NULL until identified */
+    void *lib;             /* library session, from the first PDU on */
+    uint64_t last_frame;
+    int64_t last_ts;
     uint64_t frames;       /* capture frames, every fragment counted */
-    uint64_t messages, garbage_runs, violations;
+    uint64_t messages;
+    uintptr_t next_tag;
+    int proto_i;           /* cc_proto_index(proto) */
+    uint32_t n_pend, cap_pend;
+    cc_pending *pend;
+    cc_dir d[2] __attribute__((aligned(64))); /* [i]: sent by addr[i] */
+    /* the rest */
+    uint64_t id;
+    cc_flow *flow;
+    cc_xsess *x;
+    uint64_t ident_frame;
+    uint64_t first_frame;
+    int64_t first_ts;
+    uint64_t garbage_runs, violations;
     uint8_t end;
     int first_linktype;
-    cc_dir d[2];           /* [i]: sent by addr[i] */
     cc_device *dev;
     uint8_t n_dev, cur_dev;
-    cc_pending *pend;
-    uint32_t n_pend, cap_pend;
-    uintptr_t next_tag;
-    cc_xsess *x;
+    uint32_t n_ooo[2], ooo_bytes[2]; /* TCP: held out of order, per direction */
 } cc_session;
 
 /* ---- a shard -------------------------------------------------------------------- */
