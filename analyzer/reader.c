@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define READ_BLOCK (1u << 20)
+#define READ_BLOCK (128u * 1024) /* what read() copies stays in the 2nd-level cache until parsed */
 #define ZIN_BLOCK (256u * 1024)
 #define MAX_BLOCK (CC_MAX_CAPLEN + 65536u) /* the largest pcapng block accepted */
 #define MAX_IFACES 4096
