@@ -2013,7 +2013,7 @@ static void ac_decode(void *sv, const uint32_t *opts, const uint8_t *b, size_t n
     char dev[17];
     device_hex(dev, d + 10);
     dstr(o, AF_DEVICE_ID, 10, 8, dev, 16);
-    cs_fact_add(o, CS_FACT_DEVICE_ID, "%s", dev);
+    cs_fact_text(o, CS_FACT_DEVICE_ID, dev, 16);
 
     /* Token. */
     if (fi.dialect == AICLOUD_DIALECT_FIELD) {

@@ -414,6 +414,18 @@ void cs_fact_add(cs_out *o, cs_fact_kind kind, const char *fmt, ...)
     o->n_facts++;
 }
 
+void cs_fact_text(cs_out *o, cs_fact_kind kind, const char *s, size_t n)
+{
+    if (o->n_facts >= CS_MAX_FACTS)
+        return;
+    uint32_t off = arena_copy(o, s, n);
+    if (!off)
+        return;
+    o->facts[o->n_facts].kind = (uint8_t)kind;
+    o->facts[o->n_facts].str = off;
+    o->n_facts++;
+}
+
 uint8_t *cs_derived_alloc(cs_out *o, size_t n, const char *name)
 {
     if (n > UINT32_MAX / 2 || !grow((void **)&o->derived, &o->derived_cap, (uint32_t)n ? (uint32_t)n : 1, 1)) {

@@ -30,6 +30,10 @@ static inline void cs_mark_stateless(cs_out *o)
     o->n_viols_stateless = o->n_viols;
 }
 
+/* A fact of n bytes of text: what cs_fact_add(o, kind, "%s", s) makes
+ * (a copy), without the format. */
+void cs_fact_text(cs_out *o, cs_fact_kind kind, const char *s, size_t n);
+
 /* Hex of p[0..n) into buf ("7C000041"), NUL-terminated; returns buf. */
 char *cs_hex(char *buf, size_t bufsize, const uint8_t *p, size_t n);
 
