@@ -154,6 +154,8 @@ struct cc_shard {
      * ended sessions wait in a list for the next */
     struct sslab *slabs;
     cc_session *sfree;
+    /* ended library sessions, by protocol, for the next of their kind */
+    void *lfree[CC_MAX_PROTOS];
 };
 
 #define SSLAB 64
@@ -164,9 +166,13 @@ struct cc_shard {
 #include <sanitizer/asan_interface.h>
 #define SESS_POISON(s) ASAN_POISON_MEMORY_REGION((s), sizeof(cc_session))
 #define SESS_UNPOISON(s) ASAN_UNPOISON_MEMORY_REGION((s), sizeof(cc_session))
+#define ASAN_POISON_LIB(l, n) ASAN_POISON_MEMORY_REGION((l), (n))
+#define ASAN_UNPOISON_LIB(l, n) ASAN_UNPOISON_MEMORY_REGION((l), (n))
 #else
 #define SESS_POISON(s) ((void)(s))
 #define SESS_UNPOISON(s) ((void)(s))
+#define ASAN_POISON_LIB(l, n) ((void)(l), (void)(n))
+#define ASAN_UNPOISON_LIB(l, n) ((void)(l), (void)(n))
 #endif
 
 struct sslab {
@@ -192,6 +198,25 @@ static cc_session *sess_alloc(cc_shard *sh)
     SESS_UNPOISON(s);
     sh->sfree = (cc_session *)(void *)s->flow;
     return s;
+}
+
+/* A library session of protocol pi (its state, sess_size bytes, not set
+ * up: sess_init does that). */
+static void *lib_alloc(cc_shard *sh, int pi, size_t size)
+{
+    void *l = sh->lfree[pi];
+    if (!l)
+        return malloc(size < sizeof(void *) ? sizeof(void *) : size);
+    ASAN_UNPOISON_LIB(l, size);
+    memcpy(&sh->lfree[pi], l, sizeof l);
+    return l;
+}
+
+static void lib_release(cc_shard *sh, int pi, void *l, size_t size)
+{
+    memcpy(l, &sh->lfree[pi], sizeof l);
+    sh->lfree[pi] = l;
+    ASAN_POISON_LIB(l, size);
 }
 
 static void sess_release(cc_shard *sh, cc_session *s)
@@ -253,6 +278,13 @@ void cc_shard_free(cc_shard *sh)
         free(all);
         cc_flows_free(sh->flows);
     }
+    for (int i = 0; i < CC_MAX_PROTOS; i++)
+        while (sh->lfree[i]) {
+            void *l = sh->lfree[i];
+            ASAN_UNPOISON_LIB(l, cs_protocols[i]->sess_size);
+            memcpy(&sh->lfree[i], l, sizeof l);
+            free(l);
+        }
     while (sh->slabs) {
         struct sslab *b = sh->slabs;
         sh->slabs = b->next;
@@ -569,7 +601,7 @@ static void dispatch_one(cc_shard *sh, cc_session *s, int side, const uint8_t *b
         return;
     }
     if (!s->lib) {
-        s->lib = malloc(p->sess_size ? p->sess_size : 1); /* sess_init sets it up */
+        s->lib = lib_alloc(sh, s->proto_i, p->sess_size); /* sess_init sets it up */
         if (!s->lib) {
             fputs("chargecap: out of memory\n", stderr);
             abort();
@@ -1024,7 +1056,7 @@ static void session_free(cc_shard *sh, cc_session *s)
     if (s->lib) {
         if (s->proto->sess_fini)
             s->proto->sess_fini(s->lib);
-        free(s->lib);
+        lib_release(sh, s->proto_i, s->lib, s->proto->sess_size);
     }
     free(s->dev);
     free(s->pend);
