@@ -728,14 +728,36 @@ static const uint16_t crc_8408_table[256] = {
     0x7BC7, 0x6A4E, 0x58D5, 0x495C, 0x3DE3, 0x2C6A, 0x1EF1, 0x0F78,
 };
 
-/* Two bytes per step ("slicing by 2"): a table-driven CRC is linear, so
- * for a reflected update, with w = crc ^ (b0 | b1 << 8), two steps are
- * t2[w & 0xFF] ^ t[w >> 8], where t2 is the table of a byte followed by
- * a zero byte: t2[x] = (t[x] >> 8) ^ t[t[x] & 0xFF].  An odd last byte
- * takes the one-byte step. */
-static uint16_t crc16_lsb(uint16_t crc, const uint16_t *t, const uint16_t *t2, const uint8_t *p,
-                          size_t n)
+/* Four bytes per step ("slicing by 4"), then two: a table-driven CRC is
+ * linear, so for a reflected update, with w = crc ^ (b0 | b1 << 8), two
+ * steps are t2[w & 0xFF] ^ t[w >> 8], where t2 is the table of a byte
+ * followed by a zero byte: t2[x] = (t[x] >> 8) ^ t[t[x] & 0xFF]; and with
+ * w = crc ^ (b0 | b1 << 8 | b2 << 16 | b3 << 24), four steps are
+ * t4[w & 0xFF] ^ t3[w >> 8 & 0xFF] ^ t2[w >> 16 & 0xFF] ^ t[w >> 24], t3
+ * and t4 made from t2 and t3 the same way (at load time, lsb_init()).  An
+ * odd last byte takes the one-byte step. */
+typedef struct lsb_slices {
+    uint16_t t3[256], t4[256];
+} lsb_slices;
+
+static lsb_slices slices_a001, slices_8408, slices_1021refl;
+
+static void slices_make(lsb_slices *s, const uint16_t *t, const uint16_t *t2)
 {
+    for (int x = 0; x < 256; x++) {
+        s->t3[x] = (uint16_t)((t2[x] >> 8) ^ t[t2[x] & 0xFF]);
+        s->t4[x] = (uint16_t)((s->t3[x] >> 8) ^ t[s->t3[x] & 0xFF]);
+    }
+}
+
+static uint16_t crc16_lsb(uint16_t crc, const uint16_t *t, const uint16_t *t2,
+                          const lsb_slices *s, const uint8_t *p, size_t n)
+{
+    for (; n >= 4; p += 4, n -= 4) {
+        uint32_t w = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                            (uint32_t)p[3] << 24);
+        crc = (uint16_t)(s->t4[w & 0xFF] ^ s->t3[w >> 8 & 0xFF] ^ t2[w >> 16 & 0xFF] ^ t[w >> 24]);
+    }
     const uint8_t *e = p + (n & ~(size_t)1);
     for (; p < e; p += 2) {
         uint32_t w = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8);
@@ -948,20 +970,31 @@ static uint16_t crc16_msb1021(uint16_t crc, const uint8_t *p, size_t n)
 /* The AI-Cloud field variant: the reflected update with crc1021_table. */
 static uint16_t crc16_aicloud(const uint8_t *p, size_t n)
 {
-    return crc16_lsb(0, crc1021_table, crc1021_refl_table2, p, n);
+    return crc16_lsb(0, crc1021_table, crc1021_refl_table2, &slices_1021refl, p, n);
+}
+
+/* The four-byte tables, made once when the library is loaded. */
+__attribute__((constructor)) static void lsb_init(void)
+{
+    slices_make(&slices_a001, crc_a001_table, crc_a001_table2);
+    slices_make(&slices_8408, crc_8408_table, crc_8408_table2);
+    slices_make(&slices_1021refl, crc1021_table, crc1021_refl_table2);
 }
 
 uint16_t cs_crc16(cs_crc16_variant v, const uint8_t *p, size_t n)
 {
     switch (v) {
     case CS_CRC16_AICLOUD: return crc16_aicloud(p, n);
-    case CS_CRC16_MODBUS: return crc16_lsb(0xFFFF, crc_a001_table, crc_a001_table2, p, n);
+    case CS_CRC16_MODBUS:
+        return crc16_lsb(0xFFFF, crc_a001_table, crc_a001_table2, &slices_a001, p, n);
     case CS_CRC16_CCITT_FALSE: return crc16_msb1021(0xFFFF, p, n);
     case CS_CRC16_XMODEM: return crc16_msb1021(0x0000, p, n);
-    case CS_CRC16_KERMIT: return crc16_lsb(0x0000, crc_8408_table, crc_8408_table2, p, n);
-    case CS_CRC16_ARC: return crc16_lsb(0x0000, crc_a001_table, crc_a001_table2, p, n);
+    case CS_CRC16_KERMIT:
+        return crc16_lsb(0x0000, crc_8408_table, crc_8408_table2, &slices_8408, p, n);
+    case CS_CRC16_ARC: return crc16_lsb(0x0000, crc_a001_table, crc_a001_table2, &slices_a001, p, n);
     case CS_CRC16_X25:
-        return (uint16_t)(crc16_lsb(0xFFFF, crc_8408_table, crc_8408_table2, p, n) ^ 0xFFFF);
+        return (uint16_t)(crc16_lsb(0xFFFF, crc_8408_table, crc_8408_table2, &slices_8408, p, n) ^
+                          0xFFFF);
     default: return 0;
     }
 }
