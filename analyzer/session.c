@@ -151,29 +151,43 @@ struct cc_shard {
     uint32_t n_by_flow;
     /* sessions' memory: slabs of SSLAB, each session on a cache-line
      * boundary (aligned_alloc() per session cost some 8 % more memory);
-     * ended sessions wait in a list for the next */
+     * ended sessions wait in a free list for the next */
     struct sslab *slabs;
-    cc_session *sfree;
+    void *sfree;
     /* ended library sessions, by protocol, for the next of their kind */
     void *lfree[CC_MAX_PROTOS];
 };
 
-#define SSLAB 64
-
-/* Under AddressSanitizer a session in the list is poisoned, so a use
- * after its end is still caught. */
+/* Free lists of blocks of one size: the link in a block's first bytes.  A
+ * block in a list is poisoned under AddressSanitizer, so a use after its
+ * end is still caught. */
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
-#define SESS_POISON(s) ASAN_POISON_MEMORY_REGION((s), sizeof(cc_session))
-#define SESS_UNPOISON(s) ASAN_UNPOISON_MEMORY_REGION((s), sizeof(cc_session))
-#define ASAN_POISON_LIB(l, n) ASAN_POISON_MEMORY_REGION((l), (n))
-#define ASAN_UNPOISON_LIB(l, n) ASAN_UNPOISON_MEMORY_REGION((l), (n))
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #else
-#define SESS_POISON(s) ((void)(s))
-#define SESS_UNPOISON(s) ((void)(s))
-#define ASAN_POISON_LIB(l, n) ((void)(l), (void)(n))
-#define ASAN_UNPOISON_LIB(l, n) ((void)(l), (void)(n))
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
+
+static void fl_push(void **head, void *p, size_t n)
+{
+    memcpy(p, head, sizeof *head);
+    *head = p;
+    POISON(p, n);
+}
+
+static void *fl_pop(void **head, size_t n)
+{
+    void *p = *head;
+    if (p) {
+        UNPOISON(p, n);
+        memcpy(head, p, sizeof *head);
+    }
+    return p;
+}
+
+#define SSLAB 64
 
 struct sslab {
     struct sslab *next;
@@ -188,42 +202,18 @@ static cc_session *sess_alloc(cc_shard *sh)
             return NULL;
         b->next = sh->slabs;
         sh->slabs = b;
-        for (int i = SSLAB - 1; i >= 0; i--) {
-            b->s[i].flow = (cc_flow *)(void *)sh->sfree; /* the list's link */
-            sh->sfree = &b->s[i];
-            SESS_POISON(&b->s[i]);
-        }
+        for (int i = SSLAB - 1; i >= 0; i--)
+            fl_push(&sh->sfree, &b->s[i], sizeof b->s[i]);
     }
-    cc_session *s = sh->sfree;
-    SESS_UNPOISON(s);
-    sh->sfree = (cc_session *)(void *)s->flow;
-    return s;
+    return fl_pop(&sh->sfree, sizeof(cc_session));
 }
 
 /* A library session of protocol pi (its state, sess_size bytes, not set
  * up: sess_init does that). */
 static void *lib_alloc(cc_shard *sh, int pi, size_t size)
 {
-    void *l = sh->lfree[pi];
-    if (!l)
-        return malloc(size < sizeof(void *) ? sizeof(void *) : size);
-    ASAN_UNPOISON_LIB(l, size);
-    memcpy(&sh->lfree[pi], l, sizeof l);
-    return l;
-}
-
-static void lib_release(cc_shard *sh, int pi, void *l, size_t size)
-{
-    memcpy(l, &sh->lfree[pi], sizeof l);
-    sh->lfree[pi] = l;
-    ASAN_POISON_LIB(l, size);
-}
-
-static void sess_release(cc_shard *sh, cc_session *s)
-{
-    s->flow = (cc_flow *)(void *)sh->sfree;
-    sh->sfree = s;
-    SESS_POISON(s);
+    void *l = fl_pop(&sh->lfree[pi], size);
+    return l ? l : malloc(size < sizeof(void *) ? sizeof(void *) : size);
 }
 
 cc_shard *cc_shard_new(const cc_config *cfg, cc_emit *emit, cc_extract *x, int shard, int nshards)
@@ -278,18 +268,15 @@ void cc_shard_free(cc_shard *sh)
         free(all);
         cc_flows_free(sh->flows);
     }
-    for (int i = 0; i < CC_MAX_PROTOS; i++)
-        while (sh->lfree[i]) {
-            void *l = sh->lfree[i];
-            ASAN_UNPOISON_LIB(l, cs_protocols[i]->sess_size);
-            memcpy(&sh->lfree[i], l, sizeof l);
+    for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
+        void *l;
+        while ((l = fl_pop(&sh->lfree[i], cs_protocols[i]->sess_size)))
             free(l);
-        }
+    }
     while (sh->slabs) {
         struct sslab *b = sh->slabs;
         sh->slabs = b->next;
-        for (int i = 0; i < SSLAB; i++)
-            SESS_UNPOISON(&b->s[i]);
+        UNPOISON(b, sizeof *b);
         free(b);
     }
     cc_frag_free(sh->frag);
@@ -1056,11 +1043,11 @@ static void session_free(cc_shard *sh, cc_session *s)
     if (s->lib) {
         if (s->proto->sess_fini)
             s->proto->sess_fini(s->lib);
-        lib_release(sh, s->proto_i, s->lib, s->proto->sess_size);
+        fl_push(&sh->lfree[s->proto_i], s->lib, s->proto->sess_size);
     }
     free(s->dev);
     free(s->pend);
-    sess_release(sh, s);
+    fl_push(&sh->sfree, s, sizeof *s); /* s is in one of the shard's slabs */
 }
 
 static void session_end(cc_shard *sh, cc_session *s, uint8_t why)
