@@ -407,23 +407,13 @@ void cs_fact_add(cs_out *o, cs_fact_kind kind, const char *fmt, ...)
     va_start(ap, fmt);
     uint32_t s = cs_arena_vprintf(o, fmt, ap);
     va_end(ap);
-    if (!s)
-        return;
-    o->facts[o->n_facts].kind = (uint8_t)kind;
-    o->facts[o->n_facts].str = s;
-    o->n_facts++;
+    cs_fact_push(o, kind, s);
 }
 
 void cs_fact_text(cs_out *o, cs_fact_kind kind, const char *s, size_t n)
 {
-    if (o->n_facts >= CS_MAX_FACTS)
-        return;
-    uint32_t off = arena_copy(o, s, n);
-    if (!off)
-        return;
-    o->facts[o->n_facts].kind = (uint8_t)kind;
-    o->facts[o->n_facts].str = off;
-    o->n_facts++;
+    if (o->n_facts < CS_MAX_FACTS)
+        cs_fact_push(o, kind, arena_copy(o, s, n));
 }
 
 uint8_t *cs_derived_alloc(cs_out *o, size_t n, const char *name)

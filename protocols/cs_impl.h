@@ -30,6 +30,17 @@ static inline void cs_mark_stateless(cs_out *o)
     o->n_viols_stateless = o->n_viols;
 }
 
+/* The arena string at `off` (0: none, the arena was full) as a fact, while
+ * there is room for one (check it before making the string). */
+static inline void cs_fact_push(cs_out *o, cs_fact_kind kind, uint32_t off)
+{
+    if (!off || o->n_facts >= CS_MAX_FACTS)
+        return;
+    o->facts[o->n_facts].kind = (uint8_t)kind;
+    o->facts[o->n_facts].str = off;
+    o->n_facts++;
+}
+
 /* A fact of n bytes of text: what cs_fact_add(o, kind, "%s", s) makes
  * (a copy), without the format. */
 void cs_fact_text(cs_out *o, cs_fact_kind kind, const char *s, size_t n);

@@ -1182,14 +1182,8 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
     /* The pile names itself in its login and heartbeats: the terminal's
      * digits, copied as they are (cs_fact_add(o, kind, "%s", ...) without
      * formatting). */
-    if (pile_hello && o->n_facts < CS_MAX_FACTS) {
-        uint32_t off = cs_arena_printable(o, m.terminal, term_len);
-        if (off) {
-            o->facts[o->n_facts].kind = CS_FACT_DEVICE_ID;
-            o->facts[o->n_facts].str = off;
-            o->n_facts++;
-        }
-    }
+    if (pile_hello && o->n_facts < CS_MAX_FACTS)
+        cs_fact_push(o, CS_FACT_DEVICE_ID, cs_arena_printable(o, m.terminal, term_len));
     cs_mark_stateless(o);
 
     if (!s)

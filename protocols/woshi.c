@@ -680,12 +680,7 @@ static void fact(cs_out *o, cs_fact_kind kind, const char *s)
         cs_fact_add(o, kind, "%s", s);
         return;
     }
-    uint32_t off = cs_arena_printable(o, s, n);
-    if (!off)
-        return;
-    o->facts[o->n_facts].kind = (uint8_t)kind;
-    o->facts[o->n_facts].str = off;
-    o->n_facts++;
+    cs_fact_push(o, kind, cs_arena_printable(o, s, n));
 }
 
 /* ---- per-command payloads ------------------------------------------------- */
