@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define OOO_MAX_SEGMENTS 64
 #define OOO_MAX_BYTES (256u * 1024)
@@ -149,11 +150,14 @@ struct cc_shard {
     /* -j worker: its sessions by the leader's flow entry */
     cc_session **by_flow;
     uint32_t n_by_flow;
-    /* sessions' memory: slabs of SSLAB, each session on a cache-line
-     * boundary (aligned_alloc() per session cost some 8 % more memory);
-     * ended sessions wait in a free list for the next */
-    struct sslab *slabs;
+    /* sessions' memory: slabs of SSLAB from the hot chunks, each session
+     * on a cache-line boundary; ended sessions wait in a free list for the
+     * next */
     void *sfree;
+    /* the hot chunks (hot_alloc) */
+    void *hot;
+    char *hot_at;
+    size_t hot_left;
     /* ended library sessions, by protocol, for the next of their kind */
     void *lfree[CC_MAX_PROTOS];
 };
@@ -187,23 +191,56 @@ static void *fl_pop(void **head, size_t n)
     return p;
 }
 
-#define SSLAB 64
+/* Memory for what every packet touches: sessions and library states.  It
+ * comes from 2 MiB chunks the kernel is asked to back with huge pages
+ * (MADV_HUGEPAGE; Linux does when transparent huge pages are "madvise" or
+ * "always"), so ten thousand live sessions need a few TLB entries instead
+ * of thousands.  Nothing is given back before the shard ends: ended
+ * sessions and states wait in free lists for the next.  Under
+ * AddressSanitizer every block is followed by a poisoned gap, as malloc's
+ * blocks are. */
+#define HOT_CHUNK ((size_t)2 << 20)
+#if defined(__SANITIZE_ADDRESS__)
+#define HOT_GAP 64
+#else
+#define HOT_GAP 0
+#endif
 
-struct sslab {
-    struct sslab *next;
-    cc_session s[SSLAB];
-};
+static void *hot_alloc(cc_shard *sh, size_t n)
+{
+    n = (n + 63) & ~(size_t)63;
+    if (n + HOT_GAP > HOT_CHUNK - 64)
+        return NULL;
+    if (sh->hot_left < n + HOT_GAP) {
+        char *c = aligned_alloc(HOT_CHUNK, HOT_CHUNK);
+        if (!c)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(c, HOT_CHUNK, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+        memcpy(c, &sh->hot, sizeof sh->hot); /* the chunks' list, in their first line */
+        sh->hot = c;
+        sh->hot_at = c + 64;
+        sh->hot_left = HOT_CHUNK - 64;
+        POISON(sh->hot_at, sh->hot_left);
+    }
+    char *p = sh->hot_at;
+    sh->hot_at += n + HOT_GAP;
+    sh->hot_left -= n + HOT_GAP;
+    UNPOISON(p, n);
+    return p;
+}
+
+#define SSLAB 64
 
 static cc_session *sess_alloc(cc_shard *sh)
 {
     if (!sh->sfree) {
-        struct sslab *b = aligned_alloc(_Alignof(struct sslab), sizeof *b);
+        cc_session *b = hot_alloc(sh, SSLAB * sizeof *b);
         if (!b)
             return NULL;
-        b->next = sh->slabs;
-        sh->slabs = b;
         for (int i = SSLAB - 1; i >= 0; i--)
-            fl_push(&sh->sfree, &b->s[i], sizeof b->s[i]);
+            fl_push(&sh->sfree, &b[i], sizeof b[i]);
     }
     return fl_pop(&sh->sfree, sizeof(cc_session));
 }
@@ -213,7 +250,7 @@ static cc_session *sess_alloc(cc_shard *sh)
 static void *lib_alloc(cc_shard *sh, int pi, size_t size)
 {
     void *l = fl_pop(&sh->lfree[pi], size);
-    return l ? l : malloc(size < sizeof(void *) ? sizeof(void *) : size);
+    return l ? l : hot_alloc(sh, size < sizeof(void *) ? sizeof(void *) : size);
 }
 
 cc_shard *cc_shard_new(const cc_config *cfg, cc_emit *emit, cc_extract *x, int shard, int nshards)
@@ -268,16 +305,11 @@ void cc_shard_free(cc_shard *sh)
         free(all);
         cc_flows_free(sh->flows);
     }
-    for (int i = 0; cs_protocols[i] && i < CC_MAX_PROTOS; i++) {
-        void *l;
-        while ((l = fl_pop(&sh->lfree[i], cs_protocols[i]->sess_size)))
-            free(l);
-    }
-    while (sh->slabs) {
-        struct sslab *b = sh->slabs;
-        sh->slabs = b->next;
-        UNPOISON(b, sizeof *b);
-        free(b);
+    while (sh->hot) {
+        char *c = sh->hot;
+        UNPOISON(c, HOT_CHUNK);
+        memcpy(&sh->hot, c, sizeof sh->hot);
+        free(c);
     }
     cc_frag_free(sh->frag);
     cs_out_free(&sh->out);
@@ -1047,7 +1079,7 @@ static void session_free(cc_shard *sh, cc_session *s)
     }
     free(s->dev);
     free(s->pend);
-    fl_push(&sh->sfree, s, sizeof *s); /* s is in one of the shard's slabs */
+    fl_push(&sh->sfree, s, sizeof *s); /* s is in one of the shard's hot chunks */
 }
 
 static void session_end(cc_shard *sh, cc_session *s, uint8_t why)
