@@ -206,6 +206,8 @@ static void *fl_pop(void **head, size_t n)
 #define HOT_GAP 0
 #endif
 
+_Static_assert(CS_MAX_SESS_SIZE + HOT_GAP <= HOT_CHUNK - 64, "a library state fits a chunk");
+
 static void *hot_alloc(cc_shard *sh, size_t n)
 {
     n = (n + 63) & ~(size_t)63;

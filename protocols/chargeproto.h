@@ -180,6 +180,8 @@ typedef struct cs_option_def {
 } cs_option_def;
 
 #define CS_MAX_OPTS 16
+/* The largest per-session state a protocol may have (cs_proto.sess_size). */
+#define CS_MAX_SESS_SIZE (64u * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Decode output                                                       */
@@ -443,7 +445,8 @@ typedef struct cs_proto {
      * bytes, not necessarily zeroed: sess_init sets up what is read
      * before it is written (tables sized for the worst case are not
      * cleared, only their counts); sess_fini releases what sess_init
-     * allocated. */
+     * allocated.  At most CS_MAX_SESS_SIZE (chargecap carves states
+     * from 2 MiB chunks; test_core checks every protocol's). */
     size_t sess_size;
     void (*sess_init)(void *sess, const uint32_t *opts, bool start_seen);
     void (*sess_fini)(void *sess);

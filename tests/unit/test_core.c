@@ -98,6 +98,7 @@ static void test_registry(void)
                   (p->f_request_in >= 0) == (p->f_response_time >= 0),
               "%s request/response fields and code", p->name);
         CHECK(p->n_options <= CS_MAX_OPTS, "%s options", p->name);
+        CHECK(p->sess_size <= CS_MAX_SESS_SIZE, "%s state of %zu bytes", p->name, p->sess_size);
         for (int f = 0; f < p->n_fields; f++) {
             const cs_field_def *d = &p->fields[f];
             CHECK(d->abbrev && d->name, "%s field %d named", p->name, f);
