@@ -446,6 +446,8 @@ void cc_x_end(cc_extract *x, cc_xsess *s, const char *proto, uint8_t l4, const c
         snprintf(to, sizeof to, "%s%s", base, suffix[i]);
         if (renameat(x->partfd, from, x->dirfd, to) < 0)
             fail(x, "cannot rename", to);
+        else
+            s->f[i].used = false; /* nothing left to remove */
     }
     xsess_drop(x, s, true);
 }
