@@ -1352,10 +1352,17 @@ session_packet(cc_shard *sh, cc_session *s, const cc_packet *pk, const cc_rec *r
                const sbuf *raw)
 {
     int side = same_ep(&pk->src, pk->sport, &s->addr[0], s->port[0]) ? 0 : 1;
-    /* data goes to the decoder's state: ask for its first line now, while
-     * the counters and the ACK are done (docs/performance.md) */
-    if (pk->payload_len && s->lib)
+    /* data goes to the decoder's state, and its facts and requests to the
+     * current device's record and the table of open requests: ask for
+     * their first lines now, while the counters and the ACK are done
+     * (docs/performance.md) */
+    if (pk->payload_len && s->lib) {
         __builtin_prefetch(s->lib, 1);
+        if (s->n_dev)
+            __builtin_prefetch(&s->dev[s->cur_dev], 1);
+        if (s->n_pend)
+            __builtin_prefetch(s->pend, 1);
+    }
     s->last_frame = sh->frame;
     s->last_ts = sh->ts;
     s->frames++;

@@ -154,8 +154,11 @@ typedef struct cc_session {
     uint64_t frames;       /* capture frames, every fragment counted */
     uint64_t messages;
     uintptr_t next_tag;
-    int proto_i;           /* cc_proto_index(proto) */
-    uint32_t n_pend, cap_pend;
+    uint8_t proto_i;       /* cc_proto_index(proto) */
+    uint8_t n_dev, cur_dev;
+    uint16_t n_pend, cap_pend;
+    cc_device *dev;        /* here, so a packet with data can ask for the
+                            * current device's record early */
     cc_pending *pend;
     cc_dir d[2] __attribute__((aligned(64))); /* [i]: sent by addr[i] */
     /* the rest */
@@ -168,8 +171,6 @@ typedef struct cc_session {
     uint64_t garbage_runs, violations;
     uint8_t end;
     int first_linktype;
-    cc_device *dev;
-    uint8_t n_dev, cur_dev;
     uint32_t n_ooo[2], ooo_bytes[2]; /* TCP: held out of order, per direction */
 } cc_session;
 
