@@ -416,6 +416,12 @@ void cs_fact_text(cs_out *o, cs_fact_kind kind, const char *s, size_t n)
         cs_fact_push(o, kind, arena_copy(o, s, n));
 }
 
+void cs_fact_printable(cs_out *o, cs_fact_kind kind, const char *s, size_t n)
+{
+    if (o->n_facts < CS_MAX_FACTS)
+        cs_fact_push(o, kind, cs_arena_printable(o, s, n));
+}
+
 uint8_t *cs_derived_alloc(cs_out *o, size_t n, const char *name)
 {
     if (n > UINT32_MAX / 2 || !grow((void **)&o->derived, &o->derived_cap, (uint32_t)n ? (uint32_t)n : 1, 1)) {

@@ -44,6 +44,9 @@ static inline void cs_fact_push(cs_out *o, cs_fact_kind kind, uint32_t off)
 /* A fact of n bytes of text: what cs_fact_add(o, kind, "%s", s) makes
  * (a copy), without the format. */
 void cs_fact_text(cs_out *o, cs_fact_kind kind, const char *s, size_t n);
+/* The same with bytes that are not printable ASCII written as \xNN (and a
+ * backslash as \x5C), as cs_arena_printable() copies them. */
+void cs_fact_printable(cs_out *o, cs_fact_kind kind, const char *s, size_t n);
 
 /* Hex of p[0..n) into buf ("7C000041"), NUL-terminated; returns buf. */
 char *cs_hex(char *buf, size_t bufsize, const uint8_t *p, size_t n);

@@ -1180,10 +1180,9 @@ static void evpile_decode(void *sv, const uint32_t *opts, const uint8_t *b, size
         cs_item_add(o, EF_TRAILING, end, limit - end, 0);
 
     /* The pile names itself in its login and heartbeats: the terminal's
-     * digits, copied as they are (cs_fact_add(o, kind, "%s", ...) without
-     * formatting). */
-    if (pile_hello && o->n_facts < CS_MAX_FACTS)
-        cs_fact_push(o, CS_FACT_DEVICE_ID, cs_arena_printable(o, m.terminal, term_len));
+     * digits, copied as they are, other bytes escaped. */
+    if (pile_hello)
+        cs_fact_printable(o, CS_FACT_DEVICE_ID, m.terminal, term_len);
     cs_mark_stateless(o);
 
     if (!s)

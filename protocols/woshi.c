@@ -680,7 +680,7 @@ static void fact(cs_out *o, cs_fact_kind kind, const char *s)
         cs_fact_add(o, kind, "%s", s);
         return;
     }
-    cs_fact_push(o, kind, cs_arena_printable(o, s, n));
+    cs_fact_printable(o, kind, s, n);
 }
 
 /* ---- per-command payloads ------------------------------------------------- */
