@@ -389,7 +389,8 @@ static cc_extract *shard_extract(runner *R, cc_file *f, int shard, cc_stats *st)
                                    cfg->extract_mem / (uint64_t)f->nshards, cfg->payload, err,
                                    sizeof err);
     if (!x && shard == 0)
-        snprintf(st->warning, sizeof st->warning, "--extract: %s", err);
+        snprintf(st->warning, sizeof st->warning, "--extract: %.*s",
+                 (int)(sizeof st->warning - sizeof "--extract: "), err);
     return x;
 }
 
