@@ -31,5 +31,5 @@ if [ "${CS_FUZZ_SECONDS:-30}" != 0 ]; then
     cmake --build build-test-fuzz -j"$jobs"
     (cd build-test-fuzz && ctest --output-on-failure -j"$jobs" -L fuzz "$@") || status=1
 fi
-[ $status = 0 ] && echo "chargeshark: all tests passed (plain, ASan+UBSan, fuzzing; Debug builds)"
+[ $status = 0 ] && echo "chargeshark: all tests passed (plain, ASan+UBSan, fuzzing; the Debug build compiles)"
 exit $status
