@@ -40,9 +40,7 @@ static double now_ns(void)
 /* ns per load over a block of kib KiB; < 0 when out of memory */
 static double latency(size_t kib)
 {
-    size_t n = kib * 1024 / LINE;
-    if (n < 2)
-        n = 2;
+    size_t n = kib * 1024 / LINE; /* 16 or more */
     void **a = aligned_alloc(LINE, n * LINE);
     size_t *order = malloc(n * sizeof *order);
     if (!a || !order) {
@@ -82,7 +80,7 @@ int main(int argc, char **argv)
     static const size_t def[] = {256, 1024, 2048, 3072, 4096, 8192, 32768, 65536};
     int n = argc > 1 ? argc - 1 : (int)(sizeof def / sizeof def[0]);
     for (int i = 0; i < n; i++) {
-        size_t kib = def[i < (int)(sizeof def / sizeof def[0]) ? i : 0];
+        size_t kib;
         if (argc > 1) {
             char *end;
             unsigned long v = strtoul(argv[i + 1], &end, 10);
@@ -91,6 +89,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             kib = v;
+        } else {
+            kib = def[i];
         }
         double ns = latency(kib);
         if (ns < 0) {

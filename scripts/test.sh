@@ -2,8 +2,8 @@
 # The second README command: every test, on a plain build and on an
 # ASan+UBSan build, then the bounded fuzzing on a clang build, all with
 # ctest; and a Debug build (-O0), compiled only: GCC's warnings, errors
-# here, differ by optimization level.  CS_FUZZ_SECONDS (default 30) is the budget of each fuzz harness;
-# 0 skips fuzzing.  Extra arguments go to ctest.
+# here, differ by optimization level.  CS_FUZZ_SECONDS (default 30) is the
+# budget of each fuzz harness; 0 skips fuzzing.  Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh

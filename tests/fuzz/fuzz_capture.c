@@ -46,9 +46,9 @@
 #include "session.h"
 
 #include <dirent.h>
-#include <glib.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -213,8 +213,8 @@ static void result_free(result *r)
 static void check_text(const config *c, const char *what, const char *p, size_t n, bool terminal)
 {
     const gchar *end = NULL;
-    REQUIRE(!n || g_utf8_validate_len(p, (gssize)n, &end), "%s: %s: invalid UTF-8 at byte %zu", c->name,
-            what, (size_t)(end - p));
+    REQUIRE(!n || g_utf8_validate_len(p, (gssize)n, &end), "%s: %s: invalid UTF-8 at byte %zu",
+            c->name, what, (size_t)(end - p));
     for (const char *q = p; terminal && q < p + n; q = g_utf8_next_char(q)) {
         gunichar u = g_utf8_get_char(q);
         REQUIRE((u >= 0x20 || u == '\n') && (u < 0x7F || u >= 0xA0),
