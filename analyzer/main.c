@@ -247,7 +247,9 @@ static int chargecap_main(int argc, char **argv, cli *c)
          "codes)",
          "PROTO"},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &c->version, "Print the version", NULL},
-        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->files, NULL, "FILE..."},
+        /* no arg_description: GLib would print it before the context's own
+         * "FILE|DIR|- ..." in the usage line */
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->files, NULL, NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("FILE|DIR|- ... - analyze charging-protocol captures");

@@ -102,4 +102,6 @@ while IFS=$'\t' read -r kind code sev _; do
 done < <("$CHARGECAP" --list analyzer)
 check_eq "the manual page is well-formed" "" "$(groff -man -Tutf8 -ww -z "$CS_SRC/docs/chargecap.1" 2>&1)"
 check_eq "--help names the exit statuses" 1 "$(grep -c '0 clean, 1 violations' <<< "$help")"
+check_eq "--help's usage line names the inputs once" "  chargecap [OPTION] FILE|DIR|- ... - analyze charging-protocol captures" \
+    "$(sed -n '2{s/\[OPTION[^]]*\]/[OPTION]/;p}' <<< "$help")"
 check_done
